@@ -1,0 +1,58 @@
+# AvestaVärd: `make run` serves the demo, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+TEST_STAMP := $(VENV)/.test-installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+export FLASK_APP := avestavard
+export AVESTAVARD_CONFIG ?= development
+
+.PHONY: run test install install-test translations lint typecheck pytest pytest-sqlite pytest-postgres bench clean
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	scripts/install-system-deps
+	touch $@
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/python scripts/i18n.py compile
+
+install-test: $(TEST_STAMP) translations
+
+run: install
+	$(BIN)/avestavard db upgrade
+	$(BIN)/avestavard demo
+	$(BIN)/avestavard run --host 127.0.0.1 --port 5000
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-test
+	$(BIN)/mypy
+
+pytest-sqlite: install-test
+	AVESTAVARD_TEST_DB=sqlite $(BIN)/pytest -q
+
+pytest-postgres: install-test
+	scripts/with-postgres $(BIN)/pytest -q
+
+pytest: pytest-sqlite pytest-postgres
+
+test: lint typecheck pytest
+
+bench: install-test
+	$(BIN)/python bench/bench_matching.py
+	$(BIN)/python bench/bench_mail.py
+	$(BIN)/python bench/bench_letters.py
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache .mypy_cache .ruff_cache

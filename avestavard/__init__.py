@@ -1,0 +1,194 @@
+"""AvestaVärd: host matching and welcome letters for people who move to Avesta."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from avestavard.config import PROJECT_ROOT, load_config
+
+__version__ = "0.1.0"
+
+# Blueprints whose pages newcomers read: they are offered in the PUBLIC_LANGUAGES.
+PUBLIC_BLUEPRINTS = {"public"}
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the web application. Never starts the scheduler: that is its own process."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config(config_name))
+    if overrides:
+        app.config.update(overrides)
+    _configure_database_url(app)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("AVESTAVARD_SECRET_KEY must be set")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        str(p) for p in sorted((Path(__file__).parent / "translations").glob("*")) if p.is_dir()
+    ) or str(Path(__file__).parent / "translations")
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_i18n(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    from avestavard.views_errors import register_error_handlers
+
+    register_error_handlers(app)
+    from avestavard.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_database_url(app: Flask) -> None:
+    url = app.config.get("DATABASE_URL") or ""
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(app.instance_path) / 'avestavard.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # SQLite does not use the pool options meant for a server.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects and the login loader."""
+    from avestavard.extensions import csrf, db, limiter, login_manager, migrate
+    from avestavard.models import User
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            engine = db.engine
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cursor = dbapi_conn.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach each area's blueprint."""
+    from avestavard.auth.views import bp as auth_bp
+    from avestavard.coordinator.views import bp as coordinator_bp
+    from avestavard.host.views import bp as host_bp
+    from avestavard.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(coordinator_bp, url_prefix="/coordinator")
+    app.register_blueprint(host_bp, url_prefix="/host")
+
+
+def select_locale() -> str:
+    """``?lang=xx`` (remembered in the session), else the browser's preference, else Swedish."""
+    from flask import current_app
+
+    allowed = (
+        current_app.config["PUBLIC_LANGUAGES"]
+        if request.blueprint in PUBLIC_BLUEPRINTS
+        else current_app.config["LANGUAGES"]
+    )
+    asked = request.args.get("lang")
+    if asked in current_app.config["PUBLIC_LANGUAGES"]:
+        session["lang"] = asked
+    chosen = session.get("lang")
+    if chosen in allowed:
+        return str(chosen)
+    return (
+        request.accept_languages.best_match(allowed) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def register_i18n(app: Flask) -> None:
+    """Flask-Babel with our locale selector, and the template globals for lang/dir."""
+    from avestavard.extensions import babel
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def inject_locale() -> dict[str, Any]:
+        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        languages = (
+            app.config["PUBLIC_LANGUAGES"]
+            if request.blueprint in PUBLIC_BLUEPRINTS
+            else app.config["LANGUAGES"]
+        )
+        return {
+            "current_locale": locale,
+            "text_direction": "rtl" if locale in app.config["RTL_LANGUAGES"] else "ltr",
+            "available_languages": languages,
+            "language_names": {"sv": "Svenska", "en": "English", "ar": "العربية"},
+        }
+
+
+def register_security_headers(app: Flask) -> None:
+    """Headers on every response; framing only for pages marked frameable, by our own domain."""
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        ancestors = "'none'"
+        if getattr(g, "frameable", False):
+            ancestors = " ".join(["'self'", *app.config["FRAME_ANCESTORS"]])
+        else:
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"frame-ancestors {ancestors}; form-action 'self'; base-uri 'none'",
+        )
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Globals the templates share: endpoint names and translated status words."""
+    from flask_babel import lazy_gettext as _l
+
+    status_labels = {
+        "active": _l("Aktiv"),
+        "paused": _l("Pausad"),
+        "declined": _l("Avböjt"),
+        "unconfirmed": _l("Ej bekräftad"),
+        "waiting": _l("Väntar på värd"),
+        "matched": _l("Matchad"),
+        "closed": _l("Avslutad"),
+    }
+
+    @app.context_processor
+    def inject_helpers() -> dict[str, Any]:
+        return {
+            "url_map_endpoints": set(app.view_functions),
+            "status_label": lambda value: status_labels.get(str(value), str(value)),
+        }

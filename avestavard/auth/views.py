@@ -1,0 +1,79 @@
+"""Log-in and log-out for coordinators, administrators and hosts."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from avestavard.auth.forms import LoginForm
+from avestavard.extensions import db, limiter
+from avestavard.security import is_safe_next
+from avestavard.services import audit
+from avestavard.services.users import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+def home_for(user: object) -> str:
+    """Where a user lands after logging in."""
+    return (
+        url_for("coordinator.index")
+        if getattr(user, "is_coordinator", False)
+        else url_for("host.index")
+    )
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302
+)
+def login() -> str | Response:
+    """Show the form; on success clear the old session and go to ``next`` or the start page."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_for(current_user))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.email.data or "", form.password.data or "")
+        if user is not None:
+            lang = session.get("lang")
+            session.clear()  # no session fixation: nothing from before the log-in survives
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            audit.record(db.session, user, "login")
+            db.session.commit()
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else home_for(user))
+        # One message for unknown user and wrong password: the answer reveals nothing.
+        form.password.errors = [_("Fel e-postadress eller lösenord.")]
+        return render_template("auth/login.html", form=form), 401
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    """End the session (POST only, with CSRF, so a link elsewhere cannot log you out)."""
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("Du är utloggad."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,24 @@
+"""The coordinators' pages (samordnare)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from avestavard.extensions import db
+from avestavard.security import coordinator_required
+from avestavard.services.people import search_hosts, search_newcomers
+
+bp = Blueprint("coordinator", __name__)
+
+
+@bp.route("/")
+@coordinator_required
+def index() -> str:
+    """Start page: hosts and newcomers, with one search box over both."""
+    query = request.args.get("q", "").strip()[:200]
+    return render_template(
+        "coordinator/index.html",
+        query=query,
+        hosts=search_hosts(db.session, query),
+        newcomers=search_newcomers(db.session, query),
+    )

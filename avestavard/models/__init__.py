@@ -1,0 +1,34 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from avestavard.models.audit import AuditEvent
+from avestavard.models.base import Base, utcnow
+from avestavard.models.mail import OutboxMessage, OutboxStatus
+from avestavard.models.people import (
+    Host,
+    HostInterest,
+    HostStatus,
+    Household,
+    Interest,
+    Newcomer,
+    NewcomerInterest,
+    NewcomerStatus,
+)
+from avestavard.models.users import Role, User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Host",
+    "HostInterest",
+    "HostStatus",
+    "Household",
+    "Interest",
+    "Newcomer",
+    "NewcomerInterest",
+    "NewcomerStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Role",
+    "User",
+    "utcnow",
+]

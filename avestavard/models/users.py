@@ -1,0 +1,67 @@
+"""Accounts that can log in: administrators, coordinators (samordnare) and hosts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from avestavard.models.base import Base, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """What an account may do."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    HOST = "host"
+
+
+class User(UserMixin, Base):
+    """A person who logs in. Hosts are linked from :class:`avestavard.models.people.Host`."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(
+            Role,
+            name="user_role",
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    name: Mapped[str] = mapped_column(String(200), default="")
+    preferred_language: Mapped[str] = mapped_column(String(8), default="sv")
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Flask-Login reads ``is_active``; the column has its own name so the mixin's property
+    # does not shadow it.
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    def set_password(self, password: str) -> None:
+        """Store a scrypt hash of ``password`` (werkzeug's default method)."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Coordinators and administrators run the programme."""
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
