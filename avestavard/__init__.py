@@ -98,9 +98,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach each area's blueprint."""
     from avestavard.auth.views import bp as auth_bp
-    from avestavard.coordinator.views import bp as coordinator_bp
-    from avestavard.host.views import bp as host_bp
-    from avestavard.public.views import bp as public_bp
+    from avestavard.coordinator import bp as coordinator_bp
+    from avestavard.host import bp as host_bp
+    from avestavard.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -186,9 +186,20 @@ def register_template_helpers(app: Flask) -> None:
         "closed": _l("Avslutad"),
     }
 
+    # The coordinators' menu: shown for the endpoints that exist.
+    coordinator_menu = [
+        ("coordinator.to_match", _l("Att matcha")),
+        ("coordinator.matches", _l("Matchningar")),
+        ("coordinator.new_host", _l("Ny värd")),
+        ("coordinator.imports", _l("Import")),
+        ("coordinator.letter_batches", _l("Välkomstbrev")),
+        ("coordinator.outbox", _l("E-post")),
+    ]
+
     @app.context_processor
     def inject_helpers() -> dict[str, Any]:
         return {
+            "coordinator_menu": coordinator_menu,
             "url_map_endpoints": set(app.view_functions),
             "status_label": lambda value: status_labels.get(str(value), str(value)),
         }

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 
+from avestavard.coordinator import bp
 from avestavard.extensions import db
 from avestavard.security import coordinator_required
 from avestavard.services.people import search_hosts, search_newcomers
-
-bp = Blueprint("coordinator", __name__)
 
 
 @bp.route("/")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from avestavard.extensions import db
+from avestavard.host import bp
 from avestavard.models import Host
 from avestavard.security import host_required
-
-bp = Blueprint("host", __name__)
 
 
 def current_host() -> Host | None:
