@@ -110,8 +110,10 @@ def register_blueprints(app: Flask) -> None:
 
 def select_locale() -> str:
     """``?lang=xx`` (remembered in the session), else the browser's preference, else Swedish."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # jobs and commands render in the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     allowed = (
         current_app.config["PUBLIC_LANGUAGES"]
         if request.blueprint in PUBLIC_BLUEPRINTS

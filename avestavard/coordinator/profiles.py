@@ -1,0 +1,324 @@
+"""Coordinators' pages for one person: host interviews, newcomer profiles, register extracts
+(GDPR) and erasure. Every page that shows a person writes an audit event (in the service)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from avestavard.coordinator import bp
+from avestavard.coordinator.profiles_forms import (
+    ActionForm,
+    EraseForm,
+    HostAccountForm,
+    HostInterviewForm,
+    NewcomerEditForm,
+)
+from avestavard.errors import ValidationFailed
+from avestavard.extensions import db
+from avestavard.models import HostStatus, Household, NewcomerStatus
+from avestavard.public.register_forms import parse_birth_year
+from avestavard.security import coordinator_required
+from avestavard.services.export import to_json
+from avestavard.services.profiles import (
+    HostProfileInput,
+    NewcomerProfileInput,
+    confirm_newcomer,
+    create_host_account,
+    erase_person,
+    export_person,
+    get_host,
+    get_newcomer,
+    save_host_interview,
+    split_interest_words,
+    update_newcomer,
+)
+
+
+def _show_errors(form: Any, exc: ValidationFailed) -> None:
+    """Put a service's field errors next to the fields (others go to a flash message)."""
+    db.session.rollback()
+    shown = False
+    for name, message in exc.errors.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+            shown = True
+    if not shown:
+        flash(exc.message, "error")
+
+
+def _household(value: str | None) -> Household | None:
+    return Household(value) if value else None
+
+
+def _host_input(form: HostInterviewForm) -> HostProfileInput:
+    return HostProfileInput(
+        name=form.name.data or "",
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        birth_year=parse_birth_year(form.birth_year.data),
+        area=form.area.data or None,
+        household=_household(form.household.data),
+        languages=list(form.languages.data or []),
+        preferred_language=form.preferred_language.data or "sv",
+        interests=split_interest_words(form.interests.data or ""),
+        past=form.past.data or "",
+        present=form.present.data or "",
+        future=form.future.data or "",
+        thoughts=form.thoughts.data or "",
+        capacity=form.capacity.data if form.capacity.data is not None else 1,
+        status=HostStatus(form.status.data),
+        paused_until=form.paused_until.data,
+        interviewer=form.interviewer.data or None,
+        interviewed_on=form.interviewed_on.data,
+    )
+
+
+def _download(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "person"
+
+
+# --------------------------------------------------------------------------- hosts
+
+
+@bp.route("/hosts/new", methods=["GET", "POST"])
+@coordinator_required
+def new_host() -> Response | tuple[str, int] | str:
+    """Record a host interview."""
+    form = HostInterviewForm()
+    if not form.is_submitted():
+        form.interviewer.data = current_user.name or current_user.email
+        form.interviewed_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            host = save_host_interview(db.session, current_user, _host_input(form))
+        except ValidationFailed as exc:
+            _show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Värden är sparad."), "success")
+            return redirect(url_for("coordinator.host_detail", host_id=host.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("coordinator/profiles/host_form.html", form=form, host=None), status
+
+
+@bp.route("/hosts/<int:host_id>")
+@coordinator_required
+def host_detail(host_id: int) -> str:
+    """A host's profile (the view is audit-logged)."""
+    host = get_host(db.session, current_user, host_id)
+    db.session.commit()
+    return render_template(
+        "coordinator/profiles/host_detail.html",
+        host=host,
+        account_form=HostAccountForm(email=host.email),
+        erase_form=EraseForm(),
+    )
+
+
+@bp.route("/hosts/<int:host_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit_host(host_id: int) -> Response | tuple[str, int] | str:
+    """Change a host's interview and profile."""
+    host = get_host(db.session, current_user, host_id, record_view=request.method == "GET")
+    form = HostInterviewForm(obj=host, extra_languages=host.languages)
+    if not form.is_submitted():
+        form.interests.data = ", ".join(host.interests_raw or [])
+        form.household.data = host.household.value if host.household else None
+        form.status.data = host.status.value
+        form.birth_year.data = str(host.birth_year) if host.birth_year else ""
+    if form.validate_on_submit():
+        try:
+            save_host_interview(db.session, current_user, _host_input(form), host_id=host.id)
+        except ValidationFailed as exc:
+            _show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Ändringarna är sparade."), "success")
+            return redirect(url_for("coordinator.host_detail", host_id=host.id))
+    db.session.commit()  # the audit event of the view
+    status = 400 if form.is_submitted() else 200
+    return render_template("coordinator/profiles/host_form.html", form=form, host=host), status
+
+
+@bp.route("/hosts/<int:host_id>/account", methods=["POST"])
+@coordinator_required
+def host_account(host_id: int) -> Response | tuple[str, int]:
+    """Create a login account for a host."""
+    form = HostAccountForm()
+    if form.validate_on_submit():
+        try:
+            create_host_account(
+                db.session,
+                current_user,
+                host_id,
+                email=form.email.data,
+                password=form.password.data or "",
+            )
+        except ValidationFailed as exc:
+            _show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Värden kan nu logga in."), "success")
+            return redirect(url_for("coordinator.host_detail", host_id=host_id))
+    host = get_host(db.session, current_user, host_id)
+    db.session.commit()
+    return render_template(
+        "coordinator/profiles/host_detail.html",
+        host=host,
+        account_form=form,
+        erase_form=EraseForm(),
+    ), 400
+
+
+@bp.route("/hosts/<int:host_id>/extract.json")
+@coordinator_required
+def host_extract(host_id: int) -> Response:
+    """Everything held on one host, as a JSON file (register extract; audit-logged)."""
+    extract = export_person(db.session, current_user, "host", host_id)
+    db.session.commit()
+    name = _slug(extract["profile"]["name"])
+    return _download(to_json(extract), f"registerutdrag-vard-{host_id}-{name}.json")
+
+
+@bp.route("/hosts/<int:host_id>/erase", methods=["POST"])
+@coordinator_required
+def erase_host(host_id: int) -> Response:
+    """Erase a host for good."""
+    form = EraseForm()
+    if not form.validate_on_submit():
+        flash(_("Kryssa i rutan för att radera."), "error")
+        return redirect(url_for("coordinator.host_detail", host_id=host_id))
+    erase_person(db.session, current_user, "host", host_id)
+    db.session.commit()
+    flash(_("Värden är raderad."), "success")
+    return redirect(url_for("coordinator.index"))
+
+
+# --------------------------------------------------------------------------- newcomers
+
+
+def _newcomer_input(form: NewcomerEditForm) -> NewcomerProfileInput:
+    return NewcomerProfileInput(
+        name=form.name.data or "",
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        moved_in=form.moved_in.data,
+        area=form.area.data or None,
+        street_address=form.street_address.data or None,
+        household=_household(form.household.data),
+        birth_year=parse_birth_year(form.birth_year.data),
+        preferred_language=form.preferred_language.data or "sv",
+        languages=list(form.languages.data or []),
+        interests=split_interest_words(form.interests.data or ""),
+        past=form.past.data or "",
+        present=form.present.data or "",
+        future=form.future.data or "",
+        wishes=form.wishes.data or "",
+        status=NewcomerStatus(form.status.data) if form.status.data else None,
+    )
+
+
+@bp.route("/newcomers/<int:newcomer_id>")
+@coordinator_required
+def newcomer_detail(newcomer_id: int) -> str:
+    """A newcomer's profile (the view is audit-logged)."""
+    newcomer = get_newcomer(db.session, current_user, newcomer_id)
+    db.session.commit()
+    return render_template(
+        "coordinator/profiles/newcomer_detail.html",
+        newcomer=newcomer,
+        action_form=ActionForm(),
+        erase_form=EraseForm(),
+    )
+
+
+@bp.route("/newcomers/<int:newcomer_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit_newcomer(newcomer_id: int) -> Response | tuple[str, int] | str:
+    """Correct a newcomer's profile, or close it."""
+    newcomer = get_newcomer(
+        db.session, current_user, newcomer_id, record_view=request.method == "GET"
+    )
+    form = NewcomerEditForm(
+        obj=newcomer,
+        extra_languages=newcomer.languages,
+        languages_offered=current_app.config["PUBLIC_LANGUAGES"],
+        matched=newcomer.status == NewcomerStatus.MATCHED,
+    )
+    if not form.is_submitted():
+        form.interests.data = ", ".join(newcomer.interests_raw or [])
+        form.household.data = newcomer.household.value if newcomer.household else None
+        form.status.data = newcomer.status.value
+        form.birth_year.data = str(newcomer.birth_year) if newcomer.birth_year else ""
+    if form.validate_on_submit():
+        try:
+            update_newcomer(
+                db.session, current_user, newcomer.id, _newcomer_input(form), now=datetime.now(UTC)
+            )
+        except ValidationFailed as exc:
+            _show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Ändringarna är sparade."), "success")
+            return redirect(url_for("coordinator.newcomer_detail", newcomer_id=newcomer.id))
+    db.session.commit()
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "coordinator/profiles/newcomer_form.html", form=form, newcomer=newcomer
+    ), status
+
+
+@bp.route("/newcomers/<int:newcomer_id>/confirm", methods=["POST"])
+@coordinator_required
+def confirm_newcomer_view(newcomer_id: int) -> Response:
+    """Mark a registration confirmed after a call: the newcomer now waits for a host."""
+    confirm_newcomer(db.session, current_user, newcomer_id, now=datetime.now(UTC))
+    db.session.commit()
+    flash(_("Anmälan är bekräftad. Personen väntar nu på en värd."), "success")
+    return redirect(url_for("coordinator.newcomer_detail", newcomer_id=newcomer_id))
+
+
+@bp.route("/newcomers/<int:newcomer_id>/extract.json")
+@coordinator_required
+def newcomer_extract(newcomer_id: int) -> Response:
+    """Everything held on one newcomer, as a JSON file (register extract; audit-logged)."""
+    extract = export_person(db.session, current_user, "newcomer", newcomer_id)
+    db.session.commit()
+    name = _slug(extract["profile"]["name"])
+    return _download(to_json(extract), f"registerutdrag-nyinflyttad-{newcomer_id}-{name}.json")
+
+
+@bp.route("/newcomers/<int:newcomer_id>/erase", methods=["POST"])
+@coordinator_required
+def erase_newcomer(newcomer_id: int) -> Response:
+    """Erase a newcomer for good."""
+    form = EraseForm()
+    if not form.validate_on_submit():
+        flash(_("Kryssa i rutan för att radera."), "error")
+        return redirect(url_for("coordinator.newcomer_detail", newcomer_id=newcomer_id))
+    erase_person(db.session, current_user, "newcomer", newcomer_id)
+    db.session.commit()
+    flash(_("Personen är raderad."), "success")
+    return redirect(url_for("coordinator.index"))
+
+
+@bp.context_processor
+def _profile_helpers() -> dict[str, Any]:
+    from avestavard.public.register_forms import profile_template_helpers
+
+    return profile_template_helpers()

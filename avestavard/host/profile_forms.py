@@ -1,0 +1,66 @@
+"""A host's own profile form and the pause form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SelectField, TelField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from avestavard.public.register_forms import (
+    FREE_TEXT_MAX,
+    LocalDateField,
+    MultiCheckboxField,
+    area_choices,
+    check_phone,
+    household_choices,
+    language_choices,
+)
+
+
+def _text(label: Any) -> TextAreaField:
+    return TextAreaField(label, validators=[Optional(), Length(max=FREE_TEXT_MAX)])
+
+
+class HostSelfForm(FlaskForm):
+    """What hosts may change themselves (name, email and status go through a coordinator)."""
+
+    phone = TelField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
+    area = SelectField(_l("Område"), validators=[Optional()])
+    household = RadioField(_l("Hushåll"), validators=[Optional()])
+    languages = MultiCheckboxField(_l("Språk du talar"))
+    preferred_language = SelectField(_l("Språk för e-post"), default="sv")
+    interests = TextAreaField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
+    past = _text(_l("Var kommer du från och vad har du gjort?"))
+    present = _text(_l("Hur ser ditt liv ut nu?"))
+    future = _text(_l("Vad hoppas du på som värd?"))
+    thoughts = _text(_l("Tankar kring uppdraget"))
+    capacity = IntegerField(
+        _l("Hur många nyinflyttade kan du ta emot?"),
+        validators=[
+            InputRequired(_l("Fyll i ett antal.")),
+            NumberRange(0, 20, _l("Antalet ska vara mellan 0 och 20.")),
+        ],
+    )
+
+    def __init__(self, *args: Any, extra_languages: list[str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.area.choices = area_choices()
+        self.household.choices = household_choices()
+        self.languages.choices = language_choices(extra_languages)
+        self.preferred_language.choices = [("sv", "Svenska"), ("en", "English")]
+
+    def validate_phone(self, field: Any) -> None:
+        """A phone number the coordinators can call."""
+        check_phone(field)
+
+
+class PauseForm(FlaskForm):
+    """Not available until a date."""
+
+    until = LocalDateField(
+        _l("Inte tillgänglig till och med"),
+        validators=[DataRequired(_l("Välj ett datum."))],
+    )

@@ -1,0 +1,140 @@
+"""Newcomer registration at /register (no account; may be framed by the municipality's site)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from avestavard.errors import ValidationFailed
+from avestavard.extensions import csrf, db, limiter
+from avestavard.models import Household
+from avestavard.public import bp
+from avestavard.public.register_forms import RegistrationForm, parse_birth_year
+from avestavard.services.profiles import (
+    RegistrationInput,
+    RegistrationSettings,
+    check_confirmation_token,
+    confirm_registration,
+    interest_suggestions,
+    register_newcomer,
+    split_interest_words,
+)
+
+
+def _register_limit() -> str:
+    return str(current_app.config["REGISTER_RATE_LIMIT"])
+
+
+def _frameable(*_args: Any) -> None:
+    """These pages may be shown in an iframe on the municipality's own site (and only there)."""
+    g.frameable = True
+
+
+def _settings() -> RegistrationSettings:
+    return RegistrationSettings.from_config(current_app.config)
+
+
+def _render_form(form: RegistrationForm, status: int = 200) -> tuple[str, int]:
+    locale = str(get_locale() or "sv")
+    return (
+        render_template(
+            "public/register.html",
+            form=form,
+            suggestions=interest_suggestions(locale),
+        ),
+        status,
+    )
+
+
+def _input_from(form: RegistrationForm) -> RegistrationInput:
+    return RegistrationInput(
+        name=form.name.data or "",
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        privacy_notice_version=str(current_app.config["PRIVACY_NOTICE_VERSION"]),
+        moved_in=form.moved_in.data,
+        area=form.area.data or None,
+        street_address=form.street_address.data or None,
+        household=Household(form.household.data) if form.household.data else None,
+        birth_year=parse_birth_year(form.birth_year.data),
+        preferred_language=form.preferred_language.data or "sv",
+        languages=list(form.languages.data or []),
+        interests=split_interest_words(form.interests.data or ""),
+        past=form.past.data or "",
+        present=form.present.data or "",
+        future=form.future.data or "",
+        wishes=form.wishes.data or "",
+    )
+
+
+# The global CSRF check would answer an expired token with an error page and lose what the
+# newcomer typed; the form checks its own token instead and shows the filled form again.
+@bp.route("/register", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(
+    _register_limit,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 302,
+    on_breach=_frameable,
+)
+def register() -> Response | tuple[str, int]:
+    """The registration form; a valid one is saved and the confirmation email queued."""
+    _frameable()
+    form = RegistrationForm()
+    if request.method == "GET":
+        form.preferred_language.data = str(get_locale() or "sv")
+        return _render_form(form)
+    if not form.validate():
+        return _render_form(form, 400)
+    for attempt in (1, 2):
+        try:
+            outcome = register_newcomer(
+                db.session, _input_from(form), now=datetime.now(UTC), settings=_settings()
+            )
+            db.session.commit()
+            break
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                form[name].errors = [*form[name].errors, message]
+            return _render_form(form, 400)
+        except IntegrityError:
+            # The same address sent twice at the same moment: the second attempt finds the
+            # registration the first one saved, and updates it.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    via = "email" if outcome.newcomer.email else "phone"
+    return redirect(url_for("public.register_thanks", via=via))
+
+
+@bp.route("/register/thanks")
+def register_thanks() -> str:
+    """What happens next: check your email, or wait for our call."""
+    _frameable()
+    via = "phone" if request.args.get("via") == "phone" else "email"
+    return render_template(
+        "public/register_thanks.html", via=via, valid_days=_settings().confirm_max_age.days
+    )
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def register_confirm(token: str) -> tuple[str, int] | str:
+    """The link from the email: a button confirms (mail scanners that open links do not)."""
+    _frameable()
+    now = datetime.now(UTC)
+    try:
+        if request.method == "POST":
+            confirm_registration(db.session, token, now=now, settings=_settings())
+            db.session.commit()
+            return render_template("public/register_confirmed.html")
+        check_confirmation_token(db.session, token, now=now, settings=_settings())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_template("public/register_confirm.html", problem=exc.message), 400
+    return render_template("public/register_confirm.html", problem=None)

@@ -1,0 +1,210 @@
+"""The newcomer registration form, and the form fields the profile forms share."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel import Locale
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from avestavard.models import Household
+from avestavard.services.profiles import (
+    COMMON_LANGUAGES,
+    normalize_email,
+    normalize_phone_number,
+)
+
+FREE_TEXT_MAX = 2000
+
+
+class LocalDateField(DateField):
+    """A date field (``<input type=date>``) whose parse error is our own translated text."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse ``YYYY-MM-DD``; anything else is an error next to the field."""
+        if not valuelist or not valuelist[0]:
+            self.data = None
+            return
+        try:
+            self.data = date.fromisoformat(str(valuelist[0]).strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(
+                str(_l("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-08-15."))
+            ) from exc
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes, one value each (the template draws them in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def language_choices(extra: list[str] | None = None) -> list[tuple[str, str]]:
+    """The common languages (plus ``extra`` codes) named in the reader's language."""
+    locale = Locale.parse(str(get_locale() or "sv"))
+    codes = list(COMMON_LANGUAGES) + [c for c in extra or [] if c not in COMMON_LANGUAGES]
+    names = []
+    for code in codes:
+        name = locale.languages.get(code) or code
+        names.append((code, name[:1].upper() + name[1:]))
+    return names
+
+
+def area_choices() -> list[tuple[str, str]]:
+    """The municipality's localities from configuration, after a 'choose' prompt."""
+    return [("", str(_l("Välj område"))), *[(a, a) for a in current_app.config["AREAS"]]]
+
+
+def household_choices() -> list[tuple[str, str]]:
+    """Who the person lives with."""
+    return [
+        (Household.SINGLE.value, str(_l("Ensam"))),
+        (Household.COUPLE.value, str(_l("Par, utan barn hemma"))),
+        (Household.FAMILY.value, str(_l("Familj med barn"))),
+    ]
+
+
+def contact_language_choices() -> list[tuple[str, str]]:
+    """The languages we write letters and emails in, each named in itself."""
+    own_names = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+    return [(c, own_names.get(c, c)) for c in current_app.config["PUBLIC_LANGUAGES"]]
+
+
+def parse_birth_year(raw: str | None) -> int | None:
+    """A four-digit year between 1900 and this year, or None when empty."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= date.today().year):
+        raise ValidationError(str(_l("Skriv födelseåret med fyra siffror, till exempel 1985.")))
+    return int(text)
+
+
+def check_email(field: Any) -> None:
+    """Syntax-check an optional email address."""
+    try:
+        normalize_email(field.data)
+    except ValueError as exc:
+        raise ValidationError(
+            str(_l("Skriv en giltig e-postadress, till exempel namn@exempel.se."))
+        ) from exc
+
+
+def check_phone(field: Any) -> None:
+    """Check an optional phone number (Swedish or with country code)."""
+    try:
+        normalize_phone_number(field.data)
+    except ValueError as exc:
+        raise ValidationError(
+            str(_l("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67."))
+        ) from exc
+
+
+class RegistrationForm(FlaskForm):
+    """What a newcomer tells us, in the order of the interview guide."""
+
+    name = StringField(
+        _l("Namn"),
+        validators=[DataRequired(_l("Fyll i ditt namn.")), Length(max=200)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    email = EmailField(_l("E-postadress"), validators=[Optional(), Length(max=254)])
+    phone = TelField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
+    preferred_language = SelectField(_l("Språk för e-post och brev"), default="sv")
+    moved_in = LocalDateField(_l("Datum då du flyttade hit"), validators=[Optional()])
+    area = SelectField(_l("Område"), validators=[InputRequired(_l("Välj det område du bor i."))])
+    street_address = StringField(
+        _l("Gatuadress (frivilligt)"), validators=[Optional(), Length(max=200)]
+    )
+    household = RadioField(_l("Hushåll"), validators=[InputRequired(_l("Välj vilka du bor med."))])
+    birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=4)])
+    languages = MultiCheckboxField(_l("Språk du talar"))
+    interests = StringField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
+    past = TextAreaField(
+        _l("Var kommer du från och vad gjorde du förut?"),
+        validators=[Optional(), Length(max=FREE_TEXT_MAX)],
+    )
+    present = TextAreaField(
+        _l("Hur ser ditt liv ut nu?"), validators=[Optional(), Length(max=FREE_TEXT_MAX)]
+    )
+    future = TextAreaField(
+        _l("Vad hoppas du på?"), validators=[Optional(), Length(max=FREE_TEXT_MAX)]
+    )
+    wishes = TextAreaField(
+        _l("Önskemål om din värd (frivilligt)"),
+        validators=[Optional(), Length(max=FREE_TEXT_MAX)],
+    )
+    privacy_consent = BooleanField(
+        _l("Jag har läst hur mina personuppgifter behandlas och vill anmäla mig."),
+        validators=[DataRequired(_l("Kryssa i rutan för att kunna skicka anmälan."))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.area.choices = area_choices()
+        self.household.choices = household_choices()
+        self.languages.choices = language_choices()
+        self.preferred_language.choices = contact_language_choices()
+
+    def validate_email(self, field: Any) -> None:
+        """A valid address, and email or phone (at least one) so we can reach the person."""
+        check_email(field)
+        if not (field.data or "").strip() and not (self.phone.data or "").strip():
+            raise ValidationError(
+                str(_l("Fyll i e-postadress eller telefonnummer, så att vi kan nå dig."))
+            )
+
+    def validate_phone(self, field: Any) -> None:
+        """A phone number we can call."""
+        check_phone(field)
+
+    def validate_birth_year(self, field: Any) -> None:
+        """Four digits, not in the future."""
+        parse_birth_year(field.data)
+
+    def validate_moved_in(self, field: Any) -> None:
+        """Not more than a year ahead (a typo in the year, most often)."""
+        if field.data and (field.data - date.today()).days > 366:
+            raise ValidationError(str(_l("Datumet ligger för långt fram i tiden.")))
+
+
+def profile_template_helpers() -> dict[str, Any]:
+    """Functions the profile pages use to show stored codes as words."""
+    from flask_babel import format_datetime
+
+    households = dict(household_choices())
+
+    def household_label(value: Any) -> str:
+        return households.get(getattr(value, "value", value) or "", "–")
+
+    def language_names_for(codes: list[str] | None) -> str:
+        names = dict(language_choices(list(codes or [])))
+        return ", ".join(names.get(code, code) for code in codes or [])
+
+    def local_time(moment: Any) -> str:
+        return str(format_datetime(moment, "yyyy-MM-dd HH:mm")) if moment else ""
+
+    return {
+        "household_label": household_label,
+        "language_names_for": language_names_for,
+        "local_time": local_time,
+    }

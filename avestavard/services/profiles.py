@@ -1,0 +1,942 @@
+"""Profiles: newcomer registration and its confirmation, host interviews and hosts' own edits,
+interests through the normaliser, the register extract (GDPR) and erasure.
+
+Every view and change of a person is written to the audit log here, so no view can forget it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context, has_request_context, render_template
+from flask_babel import force_locale, gettext
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from avestavard.imports.normalize import normalize_phone
+from avestavard.models import (
+    Host,
+    HostInterest,
+    HostStatus,
+    Household,
+    Interest,
+    Newcomer,
+    NewcomerInterest,
+    NewcomerStatus,
+    OutboxMessage,
+    OutboxStatus,
+    RegistrationConfirmation,
+    Role,
+    User,
+)
+from avestavard.models.matches import ACTIVE_MATCH_STATES, Match
+from avestavard.services import audit
+from avestavard.services.audit import Actor, SystemActor
+from avestavard.services.export import host_record, matches_for, newcomer_record
+from avestavard.services.mail import queue_mail
+from avestavard.services.users import create_user
+from matching import default_normalizer, taxonomy
+
+PersonKind = Literal["host", "newcomer"]
+
+# Languages offered as checkboxes (ISO 639-1): Swedish and English, then the languages most
+# often spoken by people moving to Avesta. Names are shown in the reader's language.
+COMMON_LANGUAGES: tuple[str, ...] = (
+    *("sv", "en", "ar", "fa", "so", "ti", "am", "ku", "tr", "uk"),
+    *("ru", "pl", "ro", "bs", "sq", "fi", "de", "es", "fr", "th"),
+)
+MAX_INTEREST_WORDS = 30
+MAX_INTEREST_LENGTH = 100
+CONFIRMATION_SALT = "avestavard.registration-confirm"
+_INTEREST_SEPARATORS = re.compile(r"[,;\n\r]+")
+_SPACES = re.compile(r"\s+")
+
+
+def _(message: str, **variables: Any) -> str:
+    """Translate ``message`` for the reader; outside a request (jobs, CLI) in the default
+    language, since the app's locale selector reads the request."""
+    if has_request_context() or not has_app_context():
+        return str(gettext(message, **variables))
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
+        return str(gettext(message, **variables))
+
+
+# --------------------------------------------------------------------------- small normalisers
+
+
+def normalize_email(raw: str | None) -> str | None:
+    """Trimmed, lower-cased and syntax-checked email, or None when empty.
+
+    Raises ValueError with a reason when the address cannot be an email address.
+    """
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def normalize_phone_number(raw: str | None) -> str | None:
+    """E.164 (``+46701234567``) for a Swedish or international number, None when empty.
+
+    Raises ValueError when the text is not a valid phone number. The import's normaliser, so
+    registrations and imported rows compare equal (hosts and newcomers are found by phone).
+    """
+    if raw is None or not raw.strip():
+        return None
+    return normalize_phone(raw)
+
+
+def split_interest_words(text: str | Sequence[str] | None) -> list[str]:
+    """Free words as typed, split on commas, semicolons and line breaks; duplicates dropped.
+
+    Case is kept (the original words are part of the profile); duplicates are found ignoring
+    case and spacing.
+    """
+    if text is None:
+        return []
+    parts = _INTEREST_SEPARATORS.split(text) if isinstance(text, str) else list(text)
+    words: list[str] = []
+    seen: set[str] = set()
+    for part in parts:
+        word = _SPACES.sub(" ", part).strip()[:MAX_INTEREST_LENGTH]
+        if word and word.casefold() not in seen:
+            seen.add(word.casefold())
+            words.append(word)
+    return words[:MAX_INTEREST_WORDS]
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """``moment`` minus whole calendar months (the 31st becomes the last day of a short month)."""
+    from calendar import monthrange
+
+    years, month_index = divmod(moment.month - 1 - months, 12)
+    year = moment.year + years
+    month = month_index + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
+
+
+# --------------------------------------------------------------------------- interests
+
+
+@dataclass(frozen=True)
+class InterestMatch:
+    """One word and the canonical interest it means (None: no interest recognised)."""
+
+    raw: str
+    slug: str | None
+    confidence: float
+
+
+def normalize_interests(words: Sequence[str]) -> list[InterestMatch]:
+    """Map free words to canonical interests with the matcher's own normaliser.
+
+    The same normaliser the matcher uses (``matching.default_normalizer``), so a profile means
+    the same to both. Words it does not recognise come back with ``slug=None``; they stay in
+    the person's own words (``interests_raw``) all the same.
+    """
+    return [
+        InterestMatch(raw=result.raw, slug=result.canonical_id, confidence=result.confidence)
+        for result in default_normalizer().normalize(list(words))
+    ]
+
+
+def _taxonomy_labels(slug: str) -> tuple[str, str]:
+    """Swedish and English labels of a canonical interest from the matcher's taxonomy."""
+    known = taxonomy()
+    if slug not in known:
+        return slug, slug
+    interest = known[slug]
+    return interest.display("sv"), interest.display("en")
+
+
+def _interest_for(session: Session, slug: str) -> Interest:
+    interest = session.scalar(select(Interest).where(Interest.slug == slug))
+    if interest is None:
+        label_sv, label_en = _taxonomy_labels(slug)
+        interest = Interest(slug=slug, label_sv=label_sv[:120], label_en=label_en[:120])
+        session.add(interest)
+        session.flush()
+    return interest
+
+
+def set_interests(session: Session, person: Host | Newcomer, words: Sequence[str]) -> None:
+    """Keep the person's own words and link the canonical interests they mean."""
+    words = split_interest_words(list(words))
+    person.interests_raw = words
+    best: dict[str, InterestMatch] = {}
+    for match in normalize_interests(words):
+        if match.slug and (
+            match.slug not in best or match.confidence > best[match.slug].confidence
+        ):
+            best[match.slug] = match
+    wanted = {_interest_for(session, slug).id: match for slug, match in best.items()}
+    links: list[Any] = list(person.interests)
+    for link in links:
+        if link.interest_id not in wanted:
+            person.interests.remove(link)
+    current = {link.interest_id: link for link in person.interests}
+    link_class: type[HostInterest] | type[NewcomerInterest] = (
+        HostInterest if isinstance(person, Host) else NewcomerInterest
+    )
+    for interest_id, match in wanted.items():
+        link = current.get(interest_id)
+        if link is None:
+            link = link_class(interest_id=interest_id)
+            link.interest = session.get(Interest, interest_id)  # type: ignore[assignment]
+            person.interests.append(link)  # type: ignore[arg-type]
+        link.raw = match.raw[:200]
+        link.confidence = match.confidence
+
+
+def interest_suggestions(locale: str) -> list[str]:
+    """Interest names to suggest while typing, in the reader's language (the taxonomy has
+    Swedish, English and most Arabic labels; sensitive interests are never suggested)."""
+    labels = {
+        interest.display(locale)
+        for _category, members in taxonomy().suggestions(locale)
+        for interest in members
+    }
+    return sorted(labels, key=str.casefold)
+
+
+# --------------------------------------------------------------------------- registration
+
+
+@dataclass(frozen=True)
+class RegistrationSettings:
+    """What registration needs from the configuration."""
+
+    secret_key: str
+    public_base_url: str
+    confirm_max_age: timedelta = timedelta(days=14)
+    public_languages: tuple[str, ...] = ("sv", "en", "ar")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RegistrationSettings:
+        """Read the settings from a Flask config."""
+        return cls(
+            secret_key=str(config["SECRET_KEY"]),
+            public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+            confirm_max_age=timedelta(days=int(config.get("REGISTRATION_CONFIRM_DAYS", 14))),
+            public_languages=tuple(config.get("PUBLIC_LANGUAGES", ("sv", "en", "ar"))),
+        )
+
+    def serializer(self) -> URLSafeTimedSerializer:
+        """The signer of confirmation links."""
+        return URLSafeTimedSerializer(self.secret_key, salt=CONFIRMATION_SALT)
+
+    def confirm_url(self, token: str, language: str = "sv") -> str:
+        """The absolute link a newcomer clicks in the confirmation email (opens in ``language``)."""
+        return f"{self.public_base_url}/register/confirm/{token}?lang={language}"
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    """A registration as the newcomer typed it (already parsed, not yet normalised)."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    privacy_notice_version: str
+    moved_in: date | None = None
+    area: str | None = None
+    street_address: str | None = None
+    household: Household | None = None
+    birth_year: int | None = None
+    preferred_language: str = "sv"
+    languages: list[str] = field(default_factory=list)
+    interests: list[str] = field(default_factory=list)
+    past: str = ""
+    present: str = ""
+    future: str = ""
+    wishes: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict (kept in a pending confirmation)."""
+        data = dataclasses.asdict(self)
+        data["moved_in"] = self.moved_in.isoformat() if self.moved_in else None
+        data["household"] = self.household.value if self.household else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RegistrationInput:
+        """Back from :meth:`to_json`."""
+        values = dict(data)
+        values["moved_in"] = date.fromisoformat(values["moved_in"]) if values["moved_in"] else None
+        values["household"] = Household(values["household"]) if values["household"] else None
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    """What :func:`register_newcomer` did."""
+
+    newcomer: Newcomer
+    created: bool
+    # The newcomer was already confirmed: the changes wait for the email owner's confirmation.
+    changes_pending: bool
+    confirmation_mail: OutboxMessage | None
+
+
+def _clean_text(value: str | None, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def _normalized_registration(data: RegistrationInput) -> RegistrationInput:
+    errors: dict[str, str] = {}
+    try:
+        email = normalize_email(data.email)
+    except ValueError:
+        email = None
+        errors["email"] = _("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
+    try:
+        phone = normalize_phone_number(data.phone)
+    except ValueError:
+        phone = None
+        errors["phone"] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+    if not errors and not email and not phone:
+        errors["email"] = _("Fyll i e-postadress eller telefonnummer, så att vi kan nå dig.")
+    if not data.name.strip():
+        errors["name"] = _("Fyll i ditt namn.")
+    if errors:
+        raise ValidationFailed(_("Kontrollera uppgifterna."), errors)
+    return dataclasses.replace(
+        data,
+        name=_clean_text(data.name, 200),
+        email=email,
+        phone=phone,
+        street_address=_clean_text(data.street_address, 200) or None,
+        languages=sorted({code.strip().lower() for code in data.languages if code.strip()}),
+        interests=split_interest_words(data.interests),
+        past=_clean_text(data.past, 4000),
+        present=_clean_text(data.present, 4000),
+        future=_clean_text(data.future, 4000),
+        wishes=_clean_text(data.wishes, 4000),
+    )
+
+
+def _apply_registration(session: Session, newcomer: Newcomer, data: RegistrationInput) -> None:
+    newcomer.name = data.name
+    newcomer.email = data.email
+    newcomer.phone = data.phone
+    newcomer.moved_in = data.moved_in
+    newcomer.area = data.area
+    newcomer.street_address = data.street_address
+    newcomer.household = data.household
+    newcomer.birth_year = data.birth_year
+    newcomer.preferred_language = data.preferred_language
+    newcomer.languages = list(data.languages)
+    newcomer.past = data.past
+    newcomer.present = data.present
+    newcomer.future = data.future
+    newcomer.wishes = data.wishes
+    # The street address lets the welcome letters come by email (in the chosen language).
+    newcomer.letters_by_email = bool(data.email and data.street_address)
+    newcomer.privacy_notice_version = data.privacy_notice_version
+    set_interests(session, newcomer, data.interests)
+
+
+def _existing_registration(session: Session, data: RegistrationInput) -> Newcomer | None:
+    if data.email:
+        return session.scalar(select(Newcomer).where(Newcomer.email == data.email))
+    # Phone only: a re-sent form updates the registration still waiting for the call.
+    return session.scalar(
+        select(Newcomer)
+        .where(
+            Newcomer.phone == data.phone,
+            Newcomer.email.is_(None),
+            Newcomer.status == NewcomerStatus.UNCONFIRMED,
+        )
+        .order_by(Newcomer.id)
+        .limit(1)
+    )
+
+
+def register_newcomer(
+    session: Session, data: RegistrationInput, *, now: datetime, settings: RegistrationSettings
+) -> RegistrationOutcome:
+    """Save a registration from the public form and queue the confirmation email.
+
+    A new email address creates an unconfirmed newcomer; the same address again updates the
+    registration (an unconfirmed one at once, a confirmed one when the owner of the address
+    confirms the change). Phone-only registrations wait for a coordinator's call.
+    """
+    data = _normalized_registration(data)
+    newcomer = _existing_registration(session, data)
+    created = newcomer is None
+    changes_pending = False
+    if newcomer is None:
+        newcomer = Newcomer(name=data.name, registered_at=now, status=NewcomerStatus.UNCONFIRMED)
+        session.add(newcomer)
+        _apply_registration(session, newcomer, data)
+    elif newcomer.status == NewcomerStatus.UNCONFIRMED:
+        _apply_registration(session, newcomer, data)
+        newcomer.registered_at = now  # the retention period counts from the latest registration
+    else:
+        changes_pending = True
+    session.flush()
+    action = "register" if created else "register-again"
+    audit.record(session, SystemActor("public registration"), action, "newcomer", newcomer.id)
+    mail = None
+    if data.email:
+        mail = _queue_confirmation(
+            session,
+            newcomer,
+            data,
+            changes=data.to_json() if changes_pending else None,
+            now=now,
+            settings=settings,
+        )
+    return RegistrationOutcome(newcomer, created, changes_pending, mail)
+
+
+def _queue_confirmation(
+    session: Session,
+    newcomer: Newcomer,
+    data: RegistrationInput,
+    *,
+    changes: dict[str, Any] | None,
+    now: datetime,
+    settings: RegistrationSettings,
+) -> OutboxMessage:
+    nonce = secrets.token_urlsafe(24)
+    confirmation = session.scalar(
+        select(RegistrationConfirmation).where(RegistrationConfirmation.newcomer_id == newcomer.id)
+    )
+    if confirmation is None:
+        confirmation = RegistrationConfirmation(newcomer_id=newcomer.id)
+        session.add(confirmation)
+    # A new nonce makes every earlier link for this newcomer stop working.
+    confirmation.nonce = nonce
+    confirmation.changes = changes
+    confirmation.created_at = now
+    session.flush()
+    token = settings.serializer().dumps({"n": nonce})
+    language = (
+        data.preferred_language if data.preferred_language in settings.public_languages else "sv"
+    )
+    context = {
+        "name": data.name,
+        "confirm_url": settings.confirm_url(token, language),
+        "valid_days": settings.confirm_max_age.days,
+        "changes_pending": changes is not None,
+        "language": language,
+    }
+    with force_locale(language):
+        subject = _("Bekräfta din anmälan till AvestaVärd")
+        text = render_template("email/registration_confirm.txt", **context)
+        html = render_template("email/registration_confirm.html", **context)
+    assert data.email is not None
+    return queue_mail(
+        session,
+        key=f"registration-confirm:{hashlib.sha256(nonce.encode()).hexdigest()[:32]}",
+        to=data.email,
+        subject=subject,
+        text=text,
+        html=html,
+        headers={"Content-Language": language},
+    )
+
+
+def check_confirmation_token(
+    session: Session, token: str, *, now: datetime, settings: RegistrationSettings
+) -> RegistrationConfirmation:
+    """The pending confirmation a link stands for; ValidationFailed if forged, used or too old."""
+    invalid = ValidationFailed(
+        _(
+            "Länken fungerar inte längre. Den kan ha använts redan, vara för gammal eller ersatts "
+            "av en nyare länk. Anmäl dig igen, så skickar vi en ny länk."
+        )
+    )
+    try:
+        payload, signed_at = settings.serializer().loads(token, return_timestamp=True)
+    except BadSignature as exc:
+        raise invalid from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
+        raise invalid
+    if now - signed_at.astimezone(UTC) > settings.confirm_max_age:
+        raise invalid
+    confirmation = session.scalar(
+        select(RegistrationConfirmation).where(RegistrationConfirmation.nonce == payload["n"])
+    )
+    if confirmation is None:
+        raise invalid
+    return confirmation
+
+
+def confirm_registration(
+    session: Session, token: str, *, now: datetime, settings: RegistrationSettings
+) -> Newcomer:
+    """The newcomer clicked the emailed link: from now on they wait for a host."""
+    confirmation = check_confirmation_token(session, token, now=now, settings=settings)
+    newcomer = session.get(Newcomer, confirmation.newcomer_id)
+    if newcomer is None:
+        raise NotFound()
+    if confirmation.changes:
+        _apply_registration(session, newcomer, RegistrationInput.from_json(confirmation.changes))
+    if newcomer.status in (NewcomerStatus.UNCONFIRMED, NewcomerStatus.CLOSED):
+        newcomer.status = NewcomerStatus.WAITING
+        newcomer.confirmed_at = now
+    session.delete(confirmation)
+    session.flush()
+    audit.record(session, SystemActor("public registration"), "confirm", "newcomer", newcomer.id)
+    return newcomer
+
+
+# --------------------------------------------------------------------------- access helpers
+
+
+def _is_coordinator(actor: Actor) -> bool:
+    return isinstance(actor, SystemActor) or bool(getattr(actor, "is_coordinator", False))
+
+
+def _require_coordinator(actor: Actor) -> None:
+    if not _is_coordinator(actor):
+        raise PermissionDenied(_("Bara samordnare får göra det här."))
+
+
+def _host(session: Session, host_id: int) -> Host:
+    host = session.get(Host, host_id)
+    if host is None:
+        raise NotFound(_("Värden finns inte."))
+    return host
+
+
+def _newcomer(session: Session, newcomer_id: int) -> Newcomer:
+    newcomer = session.get(Newcomer, newcomer_id)
+    if newcomer is None:
+        raise NotFound(_("Personen finns inte."))
+    return newcomer
+
+
+def get_host(session: Session, actor: Actor, host_id: int, *, record_view: bool = True) -> Host:
+    """A host's profile for a coordinator; the view is audit-logged.
+
+    ``record_view=False`` is for a form being saved: the change itself is logged instead.
+    """
+    _require_coordinator(actor)
+    host = _host(session, host_id)
+    if record_view:
+        audit.record(session, actor, "view", "host", host.id)
+    return host
+
+
+def get_newcomer(
+    session: Session, actor: Actor, newcomer_id: int, *, record_view: bool = True
+) -> Newcomer:
+    """A newcomer's profile for a coordinator; the view is audit-logged (see :func:`get_host`)."""
+    _require_coordinator(actor)
+    newcomer = _newcomer(session, newcomer_id)
+    if record_view:
+        audit.record(session, actor, "view", "newcomer", newcomer.id)
+    return newcomer
+
+
+# --------------------------------------------------------------------------- hosts
+
+
+@dataclass(frozen=True)
+class HostProfileInput:
+    """A host interview as a coordinator records it."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    birth_year: int | None = None
+    area: str | None = None
+    household: Household | None = None
+    languages: list[str] = field(default_factory=list)
+    preferred_language: str = "sv"
+    interests: list[str] = field(default_factory=list)
+    past: str = ""
+    present: str = ""
+    future: str = ""
+    thoughts: str = ""
+    capacity: int = 1
+    status: HostStatus = HostStatus.ACTIVE
+    paused_until: date | None = None
+    interviewer: str | None = None
+    interviewed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class HostSelfInput:
+    """What hosts may change on their own profile (not status, interview or name)."""
+
+    phone: str | None = None
+    area: str | None = None
+    household: Household | None = None
+    languages: list[str] = field(default_factory=list)
+    preferred_language: str = "sv"
+    interests: list[str] = field(default_factory=list)
+    past: str = ""
+    present: str = ""
+    future: str = ""
+    thoughts: str = ""
+    capacity: int = 1
+
+
+def _contact_errors(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
+    errors: dict[str, str] = {}
+    try:
+        email = normalize_email(email)
+    except ValueError:
+        errors["email"] = _("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
+    try:
+        phone = normalize_phone_number(phone)
+    except ValueError:
+        errors["phone"] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+    if errors:
+        raise ValidationFailed(_("Kontrollera uppgifterna."), errors)
+    return email, phone
+
+
+def _check_capacity(capacity: int) -> None:
+    if capacity < 0 or capacity > 20:
+        message = _("Antalet ska vara mellan 0 och 20.")
+        raise ValidationFailed(message, {"capacity": message})
+
+
+def save_host_interview(
+    session: Session, actor: Actor, data: HostProfileInput, host_id: int | None = None
+) -> Host:
+    """Create a host from an interview, or change one (``host_id``); audit-logged."""
+    _require_coordinator(actor)
+    email, phone = _contact_errors(data.email, data.phone)
+    _check_capacity(data.capacity)
+    if not data.name.strip():
+        message = _("Fyll i namnet.")
+        raise ValidationFailed(message, {"name": message})
+    host = Host() if host_id is None else _host(session, host_id)
+    if email:
+        other = session.scalar(select(Host.id).where(Host.email == email, Host.id != host.id))
+        if other is not None:
+            message = _("Det finns redan en värd med den e-postadressen.")
+            raise ValidationFailed(message, {"email": message})
+    host.name = _clean_text(data.name, 200)
+    host.email = email
+    host.phone = phone
+    host.birth_year = data.birth_year
+    host.area = data.area or None
+    host.household = data.household
+    host.languages = sorted({c.strip().lower() for c in data.languages if c.strip()})
+    host.preferred_language = data.preferred_language
+    host.past = _clean_text(data.past, 4000)
+    host.present = _clean_text(data.present, 4000)
+    host.future = _clean_text(data.future, 4000)
+    host.thoughts = _clean_text(data.thoughts, 4000)
+    host.capacity = data.capacity
+    host.status = data.status
+    host.paused_until = data.paused_until if data.status == HostStatus.PAUSED else None
+    host.interviewer = _clean_text(data.interviewer, 200) or None
+    host.interviewed_on = data.interviewed_on
+    if host_id is None:
+        session.add(host)
+    set_interests(session, host, data.interests)
+    session.flush()
+    audit.record(session, actor, "create" if host_id is None else "update", "host", host.id)
+    return host
+
+
+def host_for_user(session: Session, user: Actor) -> Host:
+    """The host profile linked to a host's login account (only their own)."""
+    host = session.scalar(select(Host).where(Host.user_id == user.id))
+    if host is None:
+        raise NotFound(_("Ditt konto är ännu inte kopplat till en värdprofil."))
+    return host
+
+
+def view_own_host_profile(session: Session, user: Actor) -> Host:
+    """A host reads their own profile; audit-logged like every view of a person."""
+    host = host_for_user(session, user)
+    audit.record(session, user, "view", "host", host.id)
+    return host
+
+
+def update_host_profile(session: Session, user: Actor, data: HostSelfInput) -> Host:
+    """A host changes their own profile; audit-logged."""
+    host = host_for_user(session, user)
+    _email, phone = _contact_errors(None, data.phone)
+    _check_capacity(data.capacity)
+    host.phone = phone
+    host.area = data.area or None
+    host.household = data.household
+    host.languages = sorted({c.strip().lower() for c in data.languages if c.strip()})
+    host.preferred_language = data.preferred_language
+    host.past = _clean_text(data.past, 4000)
+    host.present = _clean_text(data.present, 4000)
+    host.future = _clean_text(data.future, 4000)
+    host.thoughts = _clean_text(data.thoughts, 4000)
+    host.capacity = data.capacity
+    set_interests(session, host, data.interests)
+    session.flush()
+    audit.record(session, user, "update", "host", host.id)
+    return host
+
+
+def pause_host(
+    session: Session, actor: Actor, host_id: int, until: date | None, *, today: date
+) -> Host:
+    """Pause a host until ``until`` (they take no newcomers before it), or resume (None).
+
+    A host may pause only themselves; coordinators may pause anyone. Declined hosts stay
+    declined.
+    """
+    host = _host(session, host_id)
+    if not _is_coordinator(actor) and host.user_id != actor.id:
+        raise PermissionDenied()
+    if host.status == HostStatus.DECLINED:
+        raise Conflict(_("Värden har avböjt uppdraget och kan inte pausas."))
+    if until is None:
+        host.status = HostStatus.ACTIVE
+        host.paused_until = None
+        action = "resume"
+    else:
+        if until <= today:
+            message = _("Välj ett datum efter i dag.")
+            raise ValidationFailed(message, {"until": message})
+        host.status = HostStatus.PAUSED
+        host.paused_until = until
+        action = "pause"
+    session.flush()
+    audit.record(session, actor, action, "host", host.id)
+    return host
+
+
+def resume_due_hosts(session: Session, today: date) -> int:
+    """Make hosts active again whose pause ended before or on ``today``; returns how many.
+
+    A sweep for the nightly job: safe to run twice.
+    """
+    hosts = session.scalars(
+        select(Host).where(
+            Host.status == HostStatus.PAUSED,
+            Host.paused_until.is_not(None),
+            Host.paused_until <= today,
+        )
+    ).all()
+    for host in hosts:
+        host.status = HostStatus.ACTIVE
+        host.paused_until = None
+        audit.record(session, SystemActor("pause ended"), "resume", "host", host.id)
+    session.flush()
+    return len(hosts)
+
+
+def create_host_account(
+    session: Session, actor: Actor, host_id: int, *, email: str | None, password: str
+) -> User:
+    """Give a host a login account (role host) so they can edit their own profile."""
+    _require_coordinator(actor)
+    host = _host(session, host_id)
+    if host.user_id is not None:
+        raise Conflict(_("Värden har redan ett konto."))
+    user = create_user(
+        session,
+        email=(email or host.email or "").strip(),
+        password=password,
+        role=Role.HOST,
+        name=host.name,
+    )
+    user.preferred_language = host.preferred_language if host.preferred_language != "ar" else "sv"
+    host.user_id = user.id
+    session.flush()
+    audit.record(session, actor, "create-account", "host", host.id)
+    return user
+
+
+# --------------------------------------------------------------------------- newcomers
+
+
+@dataclass(frozen=True)
+class NewcomerProfileInput:
+    """A coordinator's changes to a newcomer's profile."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    moved_in: date | None = None
+    area: str | None = None
+    street_address: str | None = None
+    household: Household | None = None
+    birth_year: int | None = None
+    preferred_language: str = "sv"
+    languages: list[str] = field(default_factory=list)
+    interests: list[str] = field(default_factory=list)
+    past: str = ""
+    present: str = ""
+    future: str = ""
+    wishes: str = ""
+    status: NewcomerStatus | None = None  # None: unchanged
+
+
+def update_newcomer(
+    session: Session, actor: Actor, newcomer_id: int, data: NewcomerProfileInput, *, now: datetime
+) -> Newcomer:
+    """A coordinator corrects a newcomer's profile (or closes it); audit-logged.
+
+    ``matched`` is set only by the matches feature, never by editing a profile.
+    """
+    _require_coordinator(actor)
+    newcomer = _newcomer(session, newcomer_id)
+    email, phone = _contact_errors(data.email, data.phone)
+    if not data.name.strip():
+        message = _("Fyll i namnet.")
+        raise ValidationFailed(message, {"name": message})
+    if email:
+        other = session.scalar(
+            select(Newcomer.id).where(Newcomer.email == email, Newcomer.id != newcomer.id)
+        )
+        if other is not None:
+            message = _("Det finns redan en nyinflyttad med den e-postadressen.")
+            raise ValidationFailed(message, {"email": message})
+    status = data.status
+    if status is not None and status != newcomer.status:
+        if NewcomerStatus.MATCHED in (status, newcomer.status):
+            message = _("Status för en matchad person ändras på matchningen.")
+            raise ValidationFailed(message, {"status": message})
+        newcomer.status = status
+        if status == NewcomerStatus.WAITING and newcomer.confirmed_at is None:
+            newcomer.confirmed_at = now
+    newcomer.name = _clean_text(data.name, 200)
+    newcomer.email = email
+    newcomer.phone = phone
+    newcomer.moved_in = data.moved_in
+    newcomer.area = data.area or None
+    newcomer.street_address = _clean_text(data.street_address, 200) or None
+    newcomer.household = data.household
+    newcomer.birth_year = data.birth_year
+    newcomer.preferred_language = data.preferred_language
+    newcomer.languages = sorted({c.strip().lower() for c in data.languages if c.strip()})
+    newcomer.past = _clean_text(data.past, 4000)
+    newcomer.present = _clean_text(data.present, 4000)
+    newcomer.future = _clean_text(data.future, 4000)
+    newcomer.wishes = _clean_text(data.wishes, 4000)
+    newcomer.letters_by_email = bool(email and newcomer.street_address)
+    set_interests(session, newcomer, data.interests)
+    session.flush()
+    audit.record(session, actor, "update", "newcomer", newcomer.id)
+    return newcomer
+
+
+def confirm_newcomer(
+    session: Session, actor: Actor, newcomer_id: int, *, now: datetime
+) -> Newcomer:
+    """A coordinator confirms a registration after a call: the newcomer now waits for a host."""
+    _require_coordinator(actor)
+    newcomer = _newcomer(session, newcomer_id)
+    if newcomer.status != NewcomerStatus.UNCONFIRMED:
+        raise Conflict(_("Anmälan är redan bekräftad."))
+    newcomer.status = NewcomerStatus.WAITING
+    newcomer.confirmed_at = now
+    session.execute(
+        delete(RegistrationConfirmation).where(RegistrationConfirmation.newcomer_id == newcomer.id)
+    )
+    session.flush()
+    audit.record(session, actor, "confirm", "newcomer", newcomer.id)
+    return newcomer
+
+
+# --------------------------------------------------------------------------- extract and erasure
+
+
+def export_person(
+    session: Session, actor: Actor, kind: PersonKind, person_id: int
+) -> dict[str, Any]:
+    """Everything the register holds on one person (the GDPR extract); audit-logged."""
+    _require_coordinator(actor)
+    extract: dict[str, Any] = {"kind": kind}
+    if kind == "host":
+        host = _host(session, person_id)
+        extract["profile"] = host_record(host)
+        extract["matches"] = matches_for(session, host_id=host.id)
+        if host.user is not None:
+            extract["account"] = {
+                "email": host.user.email,
+                "role": host.user.role.value,
+                "created_at": host.user.created_at,
+                "last_login_at": host.user.last_login_at,
+            }
+    elif kind == "newcomer":
+        newcomer = _newcomer(session, person_id)
+        extract["profile"] = newcomer_record(newcomer)
+        extract["matches"] = matches_for(session, newcomer_id=newcomer.id)
+    else:
+        raise NotFound()
+    extract["emails"] = [
+        {
+            "subject": m.subject,
+            "status": m.status.value,
+            "created_at": m.created_at,
+            "sent_at": m.sent_at,
+        }
+        for m in _outbox_for(session, extract["profile"]["email"])
+    ]
+    audit.record(session, actor, "export", kind, person_id)
+    return extract
+
+
+def _outbox_for(session: Session, email: str | None) -> Sequence[OutboxMessage]:
+    if not email:
+        return []
+    return session.scalars(
+        select(OutboxMessage)
+        .where(func.lower(OutboxMessage.to_address) == email.lower())
+        .order_by(OutboxMessage.id)
+    ).all()
+
+
+def _erase_matches(session: Session, kind: PersonKind, person_id: int) -> None:
+    """Remove the person's matches; the other party keeps their profile.
+
+    A newcomer whose active match was with an erased host waits for a new host again.
+    """
+    column = Match.host_id if kind == "host" else Match.newcomer_id
+    for match in session.scalars(select(Match).where(column == person_id)):
+        newcomer = match.newcomer
+        if (
+            kind == "host"
+            and match.state in ACTIVE_MATCH_STATES
+            and newcomer.status == NewcomerStatus.MATCHED
+        ):
+            newcomer.status = NewcomerStatus.WAITING
+        session.delete(match)
+    session.flush()
+
+
+def erase_person(session: Session, actor: Actor, kind: PersonKind, person_id: int) -> None:
+    """Erase a person: profile, interests, matches, host login account and unsent email.
+
+    The audit log keeps only that it happened (ids, never values).
+    """
+    _require_coordinator(actor)
+    person: Host | Newcomer = (
+        _host(session, person_id) if kind == "host" else _newcomer(session, person_id)
+    )
+    email = person.email
+    _erase_matches(session, kind, person_id)
+    if email:
+        # Messages being handed to the SMTP server right now are left to the sender.
+        session.execute(
+            delete(OutboxMessage).where(
+                func.lower(OutboxMessage.to_address) == email.lower(),
+                OutboxMessage.status != OutboxStatus.SENDING,
+            )
+        )
+    if isinstance(person, Host) and person.user is not None and person.user.role == Role.HOST:
+        session.delete(person.user)
+    session.delete(person)
+    session.flush()
+    audit.record(session, actor, "erase", kind, person_id)
