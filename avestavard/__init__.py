@@ -97,6 +97,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach each area's blueprint."""
+    from avestavard.admin import bp as admin_bp
     from avestavard.auth.views import bp as auth_bp
     from avestavard.coordinator import bp as coordinator_bp
     from avestavard.host import bp as host_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(coordinator_bp, url_prefix="/coordinator")
     app.register_blueprint(host_bp, url_prefix="/host")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def select_locale() -> str:
@@ -196,6 +198,8 @@ def register_template_helpers(app: Flask) -> None:
         ("coordinator.imports", _l("Import")),
         ("coordinator.letter_batches", _l("Välkomstbrev")),
         ("coordinator.outbox", _l("E-post")),
+        ("admin.users", _l("Konton")),
+        ("admin.audit_log", _l("Logg")),
     ]
 
     @app.context_processor
