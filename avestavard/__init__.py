@@ -140,12 +140,11 @@ def register_i18n(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale() -> dict[str, Any]:
+        from flask import has_request_context
+
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
-        languages = (
-            app.config["PUBLIC_LANGUAGES"]
-            if request.blueprint in PUBLIC_BLUEPRINTS
-            else app.config["LANGUAGES"]
-        )
+        public = has_request_context() and request.blueprint in PUBLIC_BLUEPRINTS
+        languages = app.config["PUBLIC_LANGUAGES"] if public else app.config["LANGUAGES"]
         return {
             "current_locale": locale,
             "text_direction": "rtl" if locale in app.config["RTL_LANGUAGES"] else "ltr",

@@ -23,7 +23,8 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in roles:
-                abort(403)
+                # A page about one record answers 404, so ids reveal nothing to other roles.
+                abort(404 if kwargs else 403)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -1,5 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from avestavard.models import letters as letters  # welcome letters (issue 6)
+from avestavard.models import matches as matches  # matches (issue 5)
 from avestavard.models.audit import AuditEvent
 from avestavard.models.base import Base, utcnow
 from avestavard.models.mail import OutboxMessage, OutboxStatus
@@ -13,6 +15,7 @@ from avestavard.models.people import (
     NewcomerInterest,
     NewcomerStatus,
 )
+from avestavard.models.profiles import RegistrationConfirmation as RegistrationConfirmation
 from avestavard.models.users import Role, User
 
 __all__ = [

@@ -1,0 +1,273 @@
+"""Coordinators' match pages: who waits for a host, the proposals, and every match's steps.
+
+Views are thin: the rules, the locking and the audit log live in
+:mod:`avestavard.services.matches`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from avestavard.coordinator import bp
+from avestavard.coordinator.matches_forms import (
+    EndMatchForm,
+    HostDeclineForm,
+    MatchActionForm,
+    RejectProposalForm,
+)
+from avestavard.errors import Conflict, NotFound, ValidationFailed
+from avestavard.extensions import db
+from avestavard.models import Newcomer, utcnow
+from avestavard.models.matches import MatchProposal, MatchState, ProposalStatus
+from avestavard.security import coordinator_required
+from avestavard.services import matches as service
+
+
+def _settings() -> service.MatchSettings:
+    return service.MatchSettings.from_config(current_app.config)
+
+
+def _to_match_page() -> Response:
+    return redirect(url_for("coordinator.to_match"))
+
+
+def _detail_page(match_id: int) -> Response:
+    return redirect(url_for("coordinator.match_detail", match_id=match_id))
+
+
+# --------------------------------------------------------------------------- to match
+
+
+@bp.route("/to-match")
+@coordinator_required
+def to_match() -> str:
+    """Confirmed newcomers waiting for a host, oldest first, with the matcher's proposals."""
+    rows = service.to_match(db.session, current_user)
+    computed_at = service.last_computed_at(db.session)
+    db.session.commit()
+    return render_template(
+        "coordinator/matches/to_match.html",
+        rows=rows,
+        computed_at=computed_at,
+        form=MatchActionForm(),
+    )
+
+
+@bp.route("/to-match/recompute", methods=["POST"])
+@coordinator_required
+def recompute_proposals() -> Response:
+    """Ask the matcher again now (the nightly job does the same)."""
+    summary = service.recompute_proposals(
+        db.session, utcnow(), top_k=_settings().top_k, actor=current_user
+    )
+    db.session.commit()
+    flash(
+        _(
+            "Förslagen är uppdaterade: %(assigned)s av %(newcomers)s nyinflyttade har en "
+            "föreslagen värd.",
+            assigned=summary.assigned,
+            newcomers=summary.newcomers,
+        ),
+        "success",
+    )
+    return _to_match_page()
+
+
+@bp.route("/proposals/<int:proposal_id>/approve", methods=["POST"])
+@coordinator_required
+def approve_proposal(proposal_id: int) -> Response:
+    """Approve a proposed pair: the match is made and the host gets the email."""
+    match = service.approve_match(
+        db.session, current_user, proposal_id, now=utcnow(), settings=_settings()
+    )
+    db.session.commit()
+    if match.state == MatchState.HOST_NOTIFIED:
+        flash(_("Matchningen är godkänd och värden har fått ett mejl."), "success")
+    else:
+        flash(_("Matchningen är godkänd. Värden har ingen e-post: ring och registrera svaret."))
+    return _detail_page(match.id)
+
+
+@bp.route("/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
+@coordinator_required
+def reject_proposal(proposal_id: int) -> Response | str | tuple[str, int]:
+    """Turn a proposed pair down with a reason; the pair is never proposed again."""
+    proposal = db.session.get(MatchProposal, proposal_id)
+    if proposal is None or proposal.status != ProposalStatus.OPEN:
+        raise NotFound(_("Förslaget finns inte längre. Ladda om sidan."))
+    form = RejectProposalForm()
+    if form.validate_on_submit():
+        try:
+            service.reject_proposal(
+                db.session, current_user, proposal_id, form.reason.data or "", now=utcnow()
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, exc.errors.get("reason", exc.message)]
+        else:
+            db.session.commit()
+            flash(_("Förslaget är avvisat och föreslås inte igen."), "success")
+            return _to_match_page()
+    status = 422 if form.errors else 200
+    return render_template("coordinator/matches/reject.html", proposal=proposal, form=form), status
+
+
+@bp.route("/to-match/<int:newcomer_id>/hosts")
+@coordinator_required
+def pick_host(newcomer_id: int) -> str:
+    """Search the available hosts to pick one by hand."""
+    newcomer = db.session.get(Newcomer, newcomer_id)
+    if newcomer is None:
+        raise NotFound()
+    query = request.args.get("q", "").strip()[:200]
+    hosts = service.available_hosts(db.session, current_user, newcomer_id, query)
+    return render_template(
+        "coordinator/matches/pick_host.html",
+        newcomer=newcomer,
+        hosts=hosts,
+        query=query,
+        form=MatchActionForm(),
+    )
+
+
+@bp.route("/to-match/<int:newcomer_id>/hosts/<int:host_id>", methods=["POST"])
+@coordinator_required
+def assign_host(newcomer_id: int, host_id: int) -> Response:
+    """Match the newcomer with the host the coordinator picked."""
+    match = service.assign_other_host(
+        db.session, current_user, newcomer_id, host_id, now=utcnow(), settings=_settings()
+    )
+    db.session.commit()
+    flash(_("Matchningen är godkänd."), "success")
+    return _detail_page(match.id)
+
+
+# --------------------------------------------------------------------------- matches
+
+
+@bp.route("/matches")
+@coordinator_required
+def matches() -> str:
+    """Every match by state, with the follow-up answers that need a look."""
+    overview = service.matches_overview(db.session, current_user)
+    return render_template(
+        "coordinator/matches/index.html",
+        overview=overview,
+        states=list(MatchState),
+        state_label=service.state_label,
+    )
+
+
+@bp.route("/matches/<int:match_id>")
+@coordinator_required
+def match_detail(match_id: int) -> str:
+    """One match: both people, every step with its time, and what can be done next."""
+    match = service.get_match(db.session, current_user, match_id)
+    db.session.commit()
+    return render_template(
+        "coordinator/matches/detail.html",
+        match=match,
+        form=MatchActionForm(),
+        decline_form=HostDeclineForm(),
+        next_states=service.TRANSITIONS[match.state],
+        MatchState=MatchState,
+        state_label=service.state_label,
+    )
+
+
+def _simple_action(match_id: int, action: str) -> Response:
+    now, settings = utcnow(), _settings()
+    if action == "notify":
+        service.notify_host_again(db.session, current_user, match_id, now=now, settings=settings)
+        message = _("Värden har fått ett nytt mejl med nya länkar.")
+    elif action == "accept":
+        service.host_accept(db.session, current_user, match_id, now=now, settings=settings)
+        message = _("Värdens ja är registrerat.")
+    elif action == "introduce":
+        service.introduce(db.session, current_user, match_id, now=now, settings=settings)
+        message = _("Den nyinflyttade är introducerad.")
+    else:
+        service.mark_met(db.session, current_user, match_id, now=now)
+        message = _("Första träffen är registrerad.")
+    db.session.commit()
+    flash(message, "success")
+    return _detail_page(match_id)
+
+
+@bp.route("/matches/<int:match_id>/notify", methods=["POST"])
+@coordinator_required
+def match_notify(match_id: int) -> Response:
+    """Send the host the match email again (new links)."""
+    return _simple_action(match_id, "notify")
+
+
+@bp.route("/matches/<int:match_id>/accept", methods=["POST"])
+@coordinator_required
+def match_accept(match_id: int) -> Response:
+    """Record the host's yes (given on the phone)."""
+    return _simple_action(match_id, "accept")
+
+
+@bp.route("/matches/<int:match_id>/introduce", methods=["POST"])
+@coordinator_required
+def match_introduce(match_id: int) -> Response:
+    """Record that the newcomer got the host's contact (by phone when they have no email)."""
+    return _simple_action(match_id, "introduce")
+
+
+@bp.route("/matches/<int:match_id>/met", methods=["POST"])
+@coordinator_required
+def match_met(match_id: int) -> Response:
+    """Record the first meeting."""
+    return _simple_action(match_id, "met")
+
+
+@bp.route("/matches/<int:match_id>/decline", methods=["POST"])
+@coordinator_required
+def match_decline(match_id: int) -> Response:
+    """Record the host's no (given on the phone); the newcomer waits again."""
+    form = HostDeclineForm()
+    service.host_decline(db.session, current_user, match_id, form.reason.data or "", now=utcnow())
+    db.session.commit()
+    flash(_("Värdens nej är registrerat. Den nyinflyttade väntar på en ny värd."), "success")
+    return _detail_page(match_id)
+
+
+@bp.route("/matches/<int:match_id>/end", methods=["GET", "POST"])
+@coordinator_required
+def match_end(match_id: int) -> Response | tuple[str, int]:
+    """End a match with a reason."""
+    match = service.get_match(db.session, current_user, match_id)
+    if MatchState.ENDED not in service.TRANSITIONS[match.state]:
+        raise Conflict(_("Matchningen är inte aktiv och kan inte avslutas."))
+    form = EndMatchForm()
+    if form.validate_on_submit():
+        service.end_match(
+            db.session,
+            current_user,
+            match_id,
+            form.reason.data or "",
+            now=utcnow(),
+            newcomer_waits_again=bool(form.newcomer_waits_again.data),
+        )
+        db.session.commit()
+        flash(_("Matchningen är avslutad."), "success")
+        return _detail_page(match_id)
+    db.session.commit()
+    status = 422 if form.errors else 200
+    return render_template("coordinator/matches/end.html", match=match, form=form), status
+
+
+@bp.app_context_processor
+def match_template_helpers() -> dict[str, object]:
+    """Helpers for the profile pages, which list a person's matches."""
+
+    def matches_of_person(person: object) -> list[object]:
+        if person is None:
+            return []
+        return list(service.matches_of_person(db.session, person))
+
+    return {"matches_of_person": matches_of_person, "match_state_label": service.state_label}

@@ -1,0 +1,47 @@
+"""Coordinators' match forms: reject a proposal, record a host's answer, end a match."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+REASON_MAX = 1000
+
+
+class MatchActionForm(FlaskForm):
+    """A button that changes a match: only the CSRF token."""
+
+
+class RejectProposalForm(FlaskForm):
+    """Why a proposed pair does not fit; the pair is never proposed again."""
+
+    reason = TextAreaField(
+        _l("Varför passar förslaget inte?"),
+        validators=[
+            DataRequired(_l("Skriv varför förslaget inte passar.")),
+            Length(max=REASON_MAX),
+        ],
+    )
+
+
+class HostDeclineForm(FlaskForm):
+    """The host said no (on the phone); the reason is optional."""
+
+    reason = TextAreaField(
+        _l("Värdens skäl (valfritt)"), validators=[Optional(), Length(max=REASON_MAX)]
+    )
+
+
+class EndMatchForm(FlaskForm):
+    """End a match with a reason."""
+
+    reason = TextAreaField(
+        _l("Varför avslutas matchningen?"),
+        validators=[
+            DataRequired(_l("Skriv varför matchningen avslutas.")),
+            Length(max=REASON_MAX),
+        ],
+    )
+    newcomer_waits_again = BooleanField(_l("Den nyinflyttade ska få en ny värd"))

@@ -1,0 +1,213 @@
+"""Matches: the matcher's stored proposals, the host–newcomer pairs coordinators approve, and the
+follow-up a month after the introduction.
+
+The lifecycle of a pair is
+
+    proposed (a :class:`MatchProposal` row, recomputed by the matcher until a coordinator decides)
+      → approved → host_notified → accepted | declined → introduced → met → ended
+
+Approving a proposal (or picking a host by hand) creates the :class:`Match`; from then on every
+step has its own timestamp column. The history that keeps a pair from being proposed again is
+the data itself: rejected proposals, declined matches and ended matches.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from avestavard.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from avestavard.models.people import Host, Newcomer
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class ProposalStatus(enum.StrEnum):
+    """Whether a coordinator has decided on a proposed pair."""
+
+    OPEN = "open"  # the matcher's current suggestion: recomputation may replace it
+    APPROVED = "approved"  # became a Match; never touched again
+    REJECTED = "rejected"  # the pair is never proposed again
+
+
+class MatchState(enum.StrEnum):
+    """Where an approved pair is in its lifecycle."""
+
+    APPROVED = "approved"  # the coordinator approved; the host has not been told yet
+    HOST_NOTIFIED = "host_notified"  # the match email (with answer links) is queued
+    ACCEPTED = "accepted"  # the host said yes; the newcomer is not yet introduced
+    DECLINED = "declined"  # the host said no: the newcomer waits again (end state)
+    INTRODUCED = "introduced"  # the newcomer got the host's first name and contact
+    MET = "met"  # the first meeting took place
+    ENDED = "ended"  # over, with a reason (end state)
+
+
+# States in which the pair holds one of the host's places and the newcomer's one match.
+ACTIVE_MATCH_STATES: tuple[MatchState, ...] = (
+    MatchState.APPROVED,
+    MatchState.HOST_NOTIFIED,
+    MatchState.ACCEPTED,
+    MatchState.INTRODUCED,
+    MatchState.MET,
+)
+_ACTIVE_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in ACTIVE_MATCH_STATES))
+
+
+class FollowUpSide(enum.StrEnum):
+    """Who a follow-up question goes to."""
+
+    HOST = "host"
+    NEWCOMER = "newcomer"
+
+
+class MatchProposal(Base):
+    """One candidate host for one waiting newcomer, as the matcher scored it.
+
+    ``is_assigned`` marks the host the global assignment chose; the other rows are the next best
+    alternatives (``rank`` 0 is the best score). Open rows are replaced by each recomputation;
+    decided rows (approved, rejected) are kept as they were.
+    """
+
+    __tablename__ = "match_proposals"
+    __table_args__ = (UniqueConstraint("newcomer_id", "host_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newcomer_id: Mapped[int] = mapped_column(
+        ForeignKey("newcomers.id", ondelete="CASCADE"), index=True
+    )
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column(default=0)
+    is_assigned: Mapped[bool] = mapped_column(default=False)
+    score: Mapped[float] = mapped_column(Float)
+    reasons_sv: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.OPEN
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+
+    host: Mapped[Host] = relationship()
+    newcomer: Mapped[Newcomer] = relationship()
+
+    def reasons(self, lang: str) -> list[str]:
+        """The reasons in ``lang`` (English for ``en``, Swedish otherwise)."""
+        return list(self.reasons_en if lang == "en" else self.reasons_sv)
+
+
+class Match(Base):
+    """An approved host–newcomer pair and every step it went through."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        # One active match per newcomer, whatever two coordinators do at the same moment.
+        Index(
+            "uq_matches_active_newcomer",
+            "newcomer_id",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+        Index("ix_matches_host_state", "host_id", "state"),
+        Index("ix_matches_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newcomer_id: Mapped[int] = mapped_column(ForeignKey("newcomers.id", ondelete="CASCADE"))
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"))
+    state: Mapped[MatchState] = mapped_column(
+        _enum(MatchState, "match_state"), default=MatchState.APPROVED
+    )
+    # "matcher" when approved from a proposal, "coordinator" when picked by hand, "import" for
+    # pairs made before the system existed.
+    source: Mapped[str] = mapped_column(String(16), default="matcher")
+    score: Mapped[float | None] = mapped_column(Float)
+    reasons_sv: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    host_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+
+    # The host's answer links carry this nonce; a new notification replaces it, so only the
+    # latest email's links work, and only until ``answer_expires_at``.
+    answer_nonce: Mapped[str | None] = mapped_column(String(64))
+    answer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    host: Mapped[Host] = relationship()
+    newcomer: Mapped[Newcomer] = relationship()
+    follow_ups: Mapped[list[MatchFollowUp]] = relationship(
+        back_populates="match", cascade="all, delete-orphan", order_by="MatchFollowUp.side"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        """True while the pair holds a place with the host."""
+        return self.state in ACTIVE_MATCH_STATES
+
+    def reasons(self, lang: str) -> list[str]:
+        """The matcher's reasons in ``lang`` (English for ``en``, Swedish otherwise)."""
+        return list(self.reasons_en if lang == "en" else self.reasons_sv)
+
+    def __repr__(self) -> str:
+        return f"<Match {self.id} {self.state.value}>"
+
+
+class MatchFollowUp(Base):
+    """The question one side gets a month after the introduction, and the answer."""
+
+    __tablename__ = "match_follow_ups"
+    __table_args__ = (
+        UniqueConstraint("match_id", "side"),
+        CheckConstraint("fit IS NULL OR (fit >= 1 AND fit <= 5)", name="fit_1_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    side: Mapped[FollowUpSide] = mapped_column(_enum(FollowUpSide, "follow_up_side"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    met: Mapped[bool | None]
+    fit: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    match: Mapped[Match] = relationship(back_populates="follow_ups")
+
+    @property
+    def is_poor_fit(self) -> bool:
+        """An answer the coordinators should look at: no meeting, or a fit of 1 or 2."""
+        return self.answered_at is not None and (self.met is False or (self.fit or 5) <= 2)

@@ -1,0 +1,1162 @@
+"""Matches: from the matcher's proposals to a first meeting, and the follow-up a month later.
+
+Lifecycle (see :mod:`avestavard.models.matches`)::
+
+    proposed → approved → host_notified → accepted | declined → introduced → met → ended
+
+Every change is audit-logged here, so no view can forget it. Mail is queued in the outbox in
+the same transaction as the change that causes it; the outbox sender delivers it after the
+commit. Functions flush and never commit.
+
+Capacity under concurrency: approving takes the newcomer's and the host's row locks first
+(``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite, which serialises
+writers), then counts the places taken, so two coordinators approving at the same moment are
+served one after the other. A partial unique index (one active match per newcomer) backs this
+up in the database.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from babel import Locale
+from flask import current_app, has_app_context, has_request_context, render_template
+from flask_babel import force_locale, gettext
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from avestavard.models import Host, HostStatus, Household, Newcomer, NewcomerStatus
+from avestavard.models.matches import (
+    ACTIVE_MATCH_STATES,
+    FollowUpSide,
+    Match,
+    MatchFollowUp,
+    MatchProposal,
+    MatchState,
+    ProposalStatus,
+)
+from avestavard.services import audit, matching_adapter
+from avestavard.services.audit import Actor, SystemActor
+from avestavard.services.mail import queue_mail
+
+ANSWER_SALT = "avestavard.match-answer"
+FOLLOW_UP_SALT = "avestavard.match-follow-up"
+MAX_REASON_LENGTH = 1000
+RECOMPUTE_LOCK_KEY = 5_2026_0005  # PostgreSQL advisory lock: one recomputation at a time
+
+# Which state may follow which. Anything else is refused with Conflict.
+TRANSITIONS: dict[MatchState, frozenset[MatchState]] = {
+    MatchState.APPROVED: frozenset(
+        {MatchState.HOST_NOTIFIED, MatchState.ACCEPTED, MatchState.DECLINED, MatchState.ENDED}
+    ),
+    MatchState.HOST_NOTIFIED: frozenset(
+        {MatchState.HOST_NOTIFIED, MatchState.ACCEPTED, MatchState.DECLINED, MatchState.ENDED}
+    ),
+    MatchState.ACCEPTED: frozenset({MatchState.INTRODUCED, MatchState.ENDED}),
+    MatchState.INTRODUCED: frozenset({MatchState.MET, MatchState.ENDED}),
+    MatchState.MET: frozenset({MatchState.ENDED}),
+    MatchState.DECLINED: frozenset(),
+    MatchState.ENDED: frozenset(),
+}
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """What matches need from the configuration: link signing, link lifetimes, the base URL."""
+
+    secret_key: str
+    public_base_url: str
+    answer_link_days: int = 14
+    follow_up_after_months: int = 1
+    follow_up_link_days: int = 60
+    top_k: int = 3
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MatchSettings:
+        """Read the settings from a Flask config (defaults where a setting is missing)."""
+        return cls(
+            secret_key=str(config["SECRET_KEY"]),
+            public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+            answer_link_days=int(config.get("MATCH_ANSWER_LINK_DAYS", 14)),
+            follow_up_after_months=int(config.get("MATCH_FOLLOW_UP_AFTER_MONTHS", 1)),
+            follow_up_link_days=int(config.get("MATCH_FOLLOW_UP_LINK_DAYS", 60)),
+            top_k=int(config.get("MATCH_TOP_K", 3)),
+        )
+
+    def answer_url(self, token: str, language: str) -> str:
+        """The page a host opens from the match email."""
+        return f"{self.public_base_url}/matchning/svar/{token}?lang={language}"
+
+    def follow_up_url(self, token: str, language: str) -> str:
+        """The page either side opens from the follow-up email."""
+        return f"{self.public_base_url}/matchning/uppfoljning/{token}?lang={language}"
+
+
+def _settings_from_app() -> MatchSettings:
+    return MatchSettings.from_config(current_app.config)
+
+
+def _(message: str, **variables: Any) -> str:
+    """Translate for the reader; outside a request (jobs, commands) in the default language,
+    since the app's locale selector reads the request."""
+    if has_request_context() or not has_app_context():
+        return str(gettext(message, **variables))
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
+        return str(gettext(message, **variables))
+
+
+@contextmanager
+def _mail_locale(language: str) -> Iterator[None]:
+    """Render an email in ``language``, also from a job or command (no request of its own).
+
+    The app's template context processors read the request, so outside one a request context
+    for the site root stands in (Flask's documented way to render outside a request).
+    """
+    outside = nullcontext() if has_request_context() else current_app.test_request_context("/")
+    with outside, force_locale(language):
+        yield
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus whole calendar months; a day that does not exist becomes the last day."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    next_first = date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_first - timedelta(days=1)).day
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+
+
+def _is_coordinator(actor: Actor) -> bool:
+    return bool(getattr(actor, "is_coordinator", False))
+
+
+def _require_coordinator(actor: Actor) -> None:
+    # Jobs and commands act as SystemActor and may do what coordinators do.
+    if not (_is_coordinator(actor) or isinstance(actor, SystemActor)):
+        raise PermissionDenied(_("Bara samordnare får göra det här."))
+
+
+def _clean(text: str | None, limit: int = MAX_REASON_LENGTH) -> str:
+    return " ".join((text or "").split())[:limit]
+
+
+def _lang(code: str | None, allowed: Sequence[str]) -> str:
+    return code if code is not None and code in allowed else "sv"
+
+
+def language_names(codes: Sequence[str], lang: str) -> list[str]:
+    """ISO 639-1 codes as language names in ``lang`` (``['sv', 'ar']`` → svenska, arabiska)."""
+    names = Locale.parse(lang).languages
+    return [names.get(code, code) for code in codes]
+
+
+def household_label(household: Household | None) -> str:
+    """The household in words, in the current locale (call inside ``force_locale``)."""
+    labels = {
+        Household.SINGLE: _("Ensamstående"),
+        Household.COUPLE: _("Par"),
+        Household.FAMILY: _("Familj med barn"),
+    }
+    return labels.get(household, "") if household is not None else ""
+
+
+def interest_words(person: Host | Newcomer, lang: str) -> list[str]:
+    """The person's interests: canonical names in ``lang`` if known, else their own words."""
+    if person.interests:
+        return [
+            link.interest.label_en if lang == "en" else link.interest.label_sv
+            for link in person.interests
+        ]
+    return list(person.interests_raw or [])
+
+
+def _match(session: Session, match_id: int, *, lock: bool = False) -> Match:
+    if lock:
+        with _serialised_writes(session):
+            match = session.get(Match, match_id, with_for_update=True, populate_existing=True)
+    else:
+        match = session.get(Match, match_id)
+    if match is None:
+        raise NotFound(_("Matchningen finns inte."))
+    return match
+
+
+def _move(match: Match, to: MatchState) -> None:
+    if to not in TRANSITIONS[match.state]:
+        raise Conflict(
+            _(
+                "Matchningen är redan %(state)s och kan inte ändras så.",
+                state=state_label(match.state),
+            )
+        )
+    match.state = to
+
+
+def state_label(state: MatchState | str) -> str:
+    """A state in words for people (translated in the current locale)."""
+    labels = {
+        MatchState.APPROVED: _("godkänd"),
+        MatchState.HOST_NOTIFIED: _("skickad till värden"),
+        MatchState.ACCEPTED: _("accepterad av värden"),
+        MatchState.DECLINED: _("avböjd av värden"),
+        MatchState.INTRODUCED: _("introducerad"),
+        MatchState.MET: _("har träffats"),
+        MatchState.ENDED: _("avslutad"),
+    }
+    return labels.get(MatchState(state), str(state))
+
+
+def _may_act_for_host(actor: Actor, match: Match) -> bool:
+    if _is_coordinator(actor) or isinstance(actor, SystemActor):
+        return True
+    return actor.id is not None and match.host.user_id == actor.id
+
+
+# --------------------------------------------------------------------------- locking
+
+
+@contextmanager
+def _serialised_writes(session: Session) -> Iterator[None]:
+    """Make the following reads see every committed write and block other writers.
+
+    PostgreSQL: the caller takes row locks with ``FOR UPDATE``. SQLite ignores ``FOR UPDATE``,
+    so the transaction is opened with ``BEGIN IMMEDIATE``: it takes the database's write lock
+    before anything is read, and a second writer waits (``busy_timeout``) until the first
+    commits. If this transaction already wrote, SQLite already holds that lock.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        dbapi = connection.connection.dbapi_connection
+        if dbapi is not None and not getattr(dbapi, "in_transaction", True):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    yield
+
+
+def _lock_recomputation(session: Session) -> None:
+    """One recomputation at a time (the button and the nightly job may meet)."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECOMPUTE_LOCK_KEY})
+
+
+def _lock_pair(session: Session, newcomer_id: int, host_id: int) -> tuple[Newcomer, Host]:
+    """Lock the newcomer, then the host (always in this order, so two approvals never deadlock)."""
+    with _serialised_writes(session):
+        newcomer = session.get(Newcomer, newcomer_id, with_for_update=True, populate_existing=True)
+        if newcomer is None:
+            raise NotFound(_("Personen finns inte."))
+        host = session.get(Host, host_id, with_for_update=True, populate_existing=True)
+        if host is None:
+            raise NotFound(_("Värden finns inte."))
+    return newcomer, host
+
+
+def _active_count(session: Session, host_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Match)
+            .where(Match.host_id == host_id, Match.state.in_(ACTIVE_MATCH_STATES))
+        )
+        or 0
+    )
+
+
+def _has_active_match(session: Session, newcomer_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Match.id).where(
+                Match.newcomer_id == newcomer_id, Match.state.in_(ACTIVE_MATCH_STATES)
+            )
+        )
+        is not None
+    )
+
+
+def _blocked_pair(session: Session, newcomer_id: int, host_id: int) -> bool:
+    """True when a coordinator rejected the pair or the host declined this newcomer."""
+    rejected = session.scalar(
+        select(MatchProposal.id).where(
+            MatchProposal.newcomer_id == newcomer_id,
+            MatchProposal.host_id == host_id,
+            MatchProposal.status == ProposalStatus.REJECTED,
+        )
+    )
+    declined = session.scalar(
+        select(Match.id).where(
+            Match.newcomer_id == newcomer_id,
+            Match.host_id == host_id,
+            Match.state.in_((MatchState.DECLINED, MatchState.ENDED)),
+        )
+    )
+    return rejected is not None or declined is not None
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+@dataclass(frozen=True)
+class RecomputeSummary:
+    """What one recomputation did."""
+
+    newcomers: int
+    assigned: int
+    proposals: int
+    removed: int
+
+
+def recompute_proposals(
+    session: Session, now: datetime, *, top_k: int = 3, actor: Actor | None = None
+) -> RecomputeSummary:
+    """Ask the matcher again for every waiting newcomer and store its answer.
+
+    Open proposals are updated in place, added or removed; decided ones (approved, rejected)
+    are never touched, so a recomputation cannot overwrite a decision. Running it twice gives
+    the same rows. Called by the "recompute" button, ``avestavard propose`` and the nightly job.
+    """
+    scored = matching_adapter.compute_proposals(session, top_k=top_k)
+    # The matcher ran without locks; the writing happens under them, and what changed
+    # meanwhile (a newcomer approved, a proposal rejected) is read again and wins.
+    _lock_recomputation(session)
+    with _serialised_writes(session):
+        open_rows = session.scalars(
+            select(MatchProposal)
+            .where(MatchProposal.status == ProposalStatus.OPEN)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    existing = {(p.newcomer_id, p.host_id): p for p in open_rows}
+    decided = {
+        (n, h)
+        for n, h in session.execute(
+            select(MatchProposal.newcomer_id, MatchProposal.host_id).where(
+                MatchProposal.status != ProposalStatus.OPEN
+            )
+        )
+    }
+    still_waiting = {n.id for n in matching_adapter.pool_newcomers(session)}
+    kept: set[tuple[int, int]] = set()
+    stored = assigned = 0
+    for proposal in scored:
+        if proposal.newcomer_id not in still_waiting:
+            continue  # matched while the matcher ran
+        for rank, candidate in enumerate(proposal.candidates):
+            key = (proposal.newcomer_id, candidate.host_id)
+            if key in decided:
+                continue  # a decision stands; the matcher's opinion does not replace it
+            row = existing.get(key)
+            if row is None:
+                row = MatchProposal(newcomer_id=key[0], host_id=key[1])
+                session.add(row)
+                existing[key] = row
+            row.rank = rank
+            row.is_assigned = candidate.host_id == proposal.assigned_host_id
+            row.score = candidate.score
+            row.reasons_sv = list(candidate.reasons_sv)
+            row.reasons_en = list(candidate.reasons_en)
+            row.computed_at = now
+            kept.add(key)
+            stored += 1
+            assigned += row.is_assigned
+    removed = 0
+    for key, row in existing.items():
+        if key not in kept:
+            session.delete(row)
+            removed += 1
+    session.flush()
+    audit.record(session, actor or SystemActor("matcher"), "recompute", "proposals", None)
+    return RecomputeSummary(len(scored), assigned, stored, removed)
+
+
+@dataclass
+class ToMatchRow:
+    """One waiting newcomer on the coordinators' "to match" page."""
+
+    newcomer: Newcomer
+    proposed: MatchProposal | None
+    alternatives: list[MatchProposal] = field(default_factory=list)
+    declined_by: list[Host] = field(default_factory=list)
+
+
+def to_match(session: Session, actor: Actor) -> list[ToMatchRow]:
+    """Confirmed newcomers waiting for a host, oldest first, with their open proposals."""
+    _require_coordinator(actor)
+    newcomers = matching_adapter.pool_newcomers(session)
+    ids = [n.id for n in newcomers]
+    proposals = session.scalars(
+        select(MatchProposal)
+        .where(MatchProposal.newcomer_id.in_(ids), MatchProposal.status == ProposalStatus.OPEN)
+        .order_by(MatchProposal.is_assigned.desc(), MatchProposal.rank, MatchProposal.id)
+    ).all()
+    by_newcomer: dict[int, list[MatchProposal]] = {}
+    for proposal in proposals:
+        by_newcomer.setdefault(proposal.newcomer_id, []).append(proposal)
+    declined = session.execute(
+        select(Match.newcomer_id, Host)
+        .join(Host, Host.id == Match.host_id)
+        .where(Match.newcomer_id.in_(ids), Match.state == MatchState.DECLINED)
+    ).all()
+    declined_by: dict[int, list[Host]] = {}
+    for newcomer_id, host in declined:
+        declined_by.setdefault(newcomer_id, []).append(host)
+    rows = []
+    for newcomer in newcomers:
+        own = by_newcomer.get(newcomer.id, [])
+        rows.append(
+            ToMatchRow(
+                newcomer=newcomer,
+                proposed=own[0] if own else None,
+                alternatives=own[1:],
+                declined_by=declined_by.get(newcomer.id, []),
+            )
+        )
+    return rows
+
+
+def last_computed_at(session: Session) -> datetime | None:
+    """When the open proposals were last computed (None when there are none)."""
+    return session.scalar(
+        select(func.max(MatchProposal.computed_at)).where(
+            MatchProposal.status == ProposalStatus.OPEN
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AvailableHost:
+    """A host a coordinator may pick by hand, with the places left."""
+
+    host: Host
+    free_places: int
+
+
+def available_hosts(
+    session: Session, actor: Actor, newcomer_id: int, query: str = "", limit: int = 50
+) -> list[AvailableHost]:
+    """Active hosts with a free place that the newcomer may get, filtered by search words."""
+    _require_coordinator(actor)
+    if session.get(Newcomer, newcomer_id) is None:
+        raise NotFound(_("Personen finns inte."))
+    counts = matching_adapter.active_match_counts(session)
+    stmt = select(Host).where(Host.status == HostStatus.ACTIVE).order_by(Host.name, Host.id)
+    for word in query.split():
+        pattern = f"%{word.lower()}%"
+        stmt = stmt.where(
+            func.lower(Host.name).like(pattern)
+            | func.lower(func.coalesce(Host.area, "")).like(pattern)
+        )
+    blocked = {h for n, h, _d in matching_adapter.pair_history(session) if n == newcomer_id}
+    result = []
+    for host in session.scalars(stmt):
+        free = host.capacity - counts.get(host.id, 0)
+        if free > 0 and host.id not in blocked:
+            result.append(AvailableHost(host, free))
+            if len(result) >= limit:
+                break
+    return result
+
+
+def reject_proposal(
+    session: Session, actor: Actor, proposal_id: int, reason: str, *, now: datetime
+) -> MatchProposal:
+    """A coordinator turns a proposed pair down, with a reason; it is never proposed again."""
+    _require_coordinator(actor)
+    reason = _clean(reason)
+    if not reason:
+        message = _("Skriv varför förslaget inte passar.")
+        raise ValidationFailed(message, {"reason": message})
+    proposal = session.get(MatchProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(_("Förslaget finns inte längre. Ladda om sidan."))
+    if proposal.status != ProposalStatus.OPEN:
+        raise Conflict(_("Förslaget är redan avgjort."))
+    proposal.status = ProposalStatus.REJECTED
+    proposal.reject_reason = reason
+    proposal.decided_at = now
+    proposal.decided_by_id = actor.id
+    session.flush()
+    audit.record(session, actor, "reject-proposal", "newcomer", proposal.newcomer_id)
+    return proposal
+
+
+# --------------------------------------------------------------------------- approval
+
+
+def _create_match(
+    session: Session,
+    actor: Actor,
+    newcomer_id: int,
+    host_id: int,
+    *,
+    now: datetime,
+    settings: MatchSettings,
+    source: str,
+    proposal_id: int | None = None,
+) -> Match:
+    newcomer, host = _lock_pair(session, newcomer_id, host_id)
+    proposal = None
+    if proposal_id is not None:
+        proposal = session.get(MatchProposal, proposal_id, populate_existing=True)
+        if proposal is None or (proposal.newcomer_id, proposal.host_id) != (newcomer_id, host_id):
+            raise Conflict(_("Förslaget finns inte längre. Ladda om sidan."))
+        if proposal.status != ProposalStatus.OPEN:
+            raise Conflict(_("Förslaget är redan avgjort."))
+    if newcomer.status != NewcomerStatus.WAITING or _has_active_match(session, newcomer.id):
+        raise Conflict(_("%(name)s väntar inte längre på en värd.", name=newcomer.first_name))
+    if host.status != HostStatus.ACTIVE:
+        raise Conflict(_("%(name)s tar inte emot nyinflyttade just nu.", name=host.name))
+    if _blocked_pair(session, newcomer.id, host.id):
+        raise Conflict(_("Det här paret har redan avböjts eller avslutats och föreslås inte igen."))
+    if _active_count(session, host.id) >= host.capacity:
+        raise Conflict(
+            _(
+                "%(name)s har redan så många nyinflyttade som hen kan ta emot (%(capacity)s).",
+                name=host.name,
+                capacity=host.capacity,
+            )
+        )
+    match = Match(
+        newcomer_id=newcomer.id,
+        host_id=host.id,
+        state=MatchState.APPROVED,
+        source=source,
+        score=proposal.score if proposal else None,
+        reasons_sv=list(proposal.reasons_sv) if proposal else [],
+        reasons_en=list(proposal.reasons_en) if proposal else [],
+        proposed_at=proposal.computed_at if proposal else now,
+        approved_at=now,
+        approved_by_id=actor.id,
+    )
+    session.add(match)
+    if proposal is not None:
+        proposal.status = ProposalStatus.APPROVED
+        proposal.decided_at = now
+        proposal.decided_by_id = actor.id
+    newcomer.status = NewcomerStatus.MATCHED
+    first_name = newcomer.first_name  # a failed flush expires the loaded attributes
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # The partial unique index caught a second active match for this newcomer.
+        raise Conflict(_("%(name)s väntar inte längre på en värd.", name=first_name)) from exc
+    audit.record(session, actor, "approve", "match", match.id)
+    if host.email:
+        _notify_host(session, actor, match, now=now, settings=settings)
+    return match
+
+
+def approve_match(
+    session: Session, actor: Actor, proposal_id: int, *, now: datetime, settings: MatchSettings
+) -> Match:
+    """A coordinator approves the matcher's proposal: the match is made and the host emailed.
+
+    Refused with Conflict when the host has no free place, the newcomer already has a match,
+    or the proposal was decided meanwhile, also when two coordinators try at the same moment.
+    """
+    _require_coordinator(actor)
+    proposal = session.get(MatchProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(_("Förslaget finns inte längre. Ladda om sidan."))
+    return _create_match(
+        session,
+        actor,
+        proposal.newcomer_id,
+        proposal.host_id,
+        now=now,
+        settings=settings,
+        source="matcher",
+        proposal_id=proposal.id,
+    )
+
+
+def assign_other_host(
+    session: Session,
+    actor: Actor,
+    newcomer_id: int,
+    host_id: int,
+    *,
+    now: datetime,
+    settings: MatchSettings,
+) -> Match:
+    """A coordinator picks another available host by hand; the same rules as approving."""
+    _require_coordinator(actor)
+    open_proposal = session.scalar(
+        select(MatchProposal.id).where(
+            MatchProposal.newcomer_id == newcomer_id,
+            MatchProposal.host_id == host_id,
+            MatchProposal.status == ProposalStatus.OPEN,
+        )
+    )
+    return _create_match(
+        session,
+        actor,
+        newcomer_id,
+        host_id,
+        now=now,
+        settings=settings,
+        source="coordinator" if open_proposal is None else "matcher",
+        proposal_id=open_proposal,
+    )
+
+
+# Status words of the coordinators' old Excel sheet, and the state each one means.
+_IMPORTED_STATES = {
+    "träffats": MatchState.MET,
+    "träffat": MatchState.MET,
+    "avslutad": MatchState.ENDED,
+    "avslutat": MatchState.ENDED,
+    "avbruten": MatchState.ENDED,
+}
+
+
+def record_imported_match(
+    session: Session,
+    actor: Actor,
+    *,
+    host: Host,
+    newcomer: Newcomer,
+    matched_on: date | None,
+    status_text: str | None,
+    now: datetime,
+) -> Match | None:
+    """A pair made by hand before this system (legacy import), stored without any email.
+
+    "Träffats" becomes met, "Avslutad" ended, anything else ("Ej kontakt ännu") introduced.
+    Returns None when the pair is already stored or the newcomer already has another active
+    match, so running the same import twice creates nothing. Imported pairs get no follow-up
+    questions (they are often years old) and are not held to today's capacity.
+    """
+    _require_coordinator(actor)
+    if session.scalar(
+        select(Match.id).where(Match.newcomer_id == newcomer.id, Match.host_id == host.id)
+    ):
+        return None
+    state = _IMPORTED_STATES.get((status_text or "").strip().lower(), MatchState.INTRODUCED)
+    if state != MatchState.ENDED and _has_active_match(session, newcomer.id):
+        return None
+    at = datetime.combine(matched_on, time(12), tzinfo=UTC) if matched_on else now
+    match = Match(
+        newcomer_id=newcomer.id,
+        host_id=host.id,
+        state=state,
+        source="import",
+        proposed_at=at,
+        approved_at=at,
+        accepted_at=at,
+        introduced_at=at,
+        met_at=at if state == MatchState.MET else None,
+        ended_at=now if state == MatchState.ENDED else None,
+        end_reason=(status_text or "").strip() if state == MatchState.ENDED else "",
+    )
+    session.add(match)
+    if state != MatchState.ENDED and newcomer.status in (
+        NewcomerStatus.WAITING,
+        NewcomerStatus.UNCONFIRMED,
+    ):
+        newcomer.status = NewcomerStatus.MATCHED
+    session.flush()
+    audit.record(session, actor, "import", "match", match.id)
+    return match
+
+
+# --------------------------------------------------------------------------- host notification
+
+
+def _answer_serializer(settings: MatchSettings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt=ANSWER_SALT)
+
+
+def answer_token(
+    settings: MatchSettings, match: Match, action: Literal["accept", "decline"]
+) -> str:
+    """The signed token of one answer link (only valid with the match's current nonce)."""
+    return str(
+        _answer_serializer(settings).dumps({"m": match.id, "a": action, "n": match.answer_nonce})
+    )
+
+
+def _notify_host(
+    session: Session, actor: Actor, match: Match, *, now: datetime, settings: MatchSettings
+) -> None:
+    host, newcomer = match.host, match.newcomer
+    if not host.email:
+        raise Conflict(_("Värden har ingen e-postadress. Ring värden och registrera svaret."))
+    first_time = match.host_notified_at is None
+    _move(match, MatchState.HOST_NOTIFIED)
+    # A fresh nonce: the links of an earlier email stop working.
+    match.answer_nonce = secrets.token_urlsafe(16)
+    match.answer_expires_at = now + timedelta(days=settings.answer_link_days)
+    match.host_notified_at = now
+    session.flush()
+    language = _lang(host.preferred_language, ("sv", "en"))
+    with _mail_locale(language):
+        context = {
+            "host_first_name": host.first_name,
+            "newcomer_first_name": newcomer.first_name,
+            "interests": interest_words(newcomer, language),
+            "languages": language_names(newcomer.languages or [], language),
+            "area": newcomer.area or "",
+            "household": household_label(newcomer.household),
+            "reasons": match.reasons(language),
+            "accept_url": settings.answer_url(answer_token(settings, match, "accept"), language),
+            "decline_url": settings.answer_url(answer_token(settings, match, "decline"), language),
+            "expires_on": match.answer_expires_at.date(),
+            "language": language,
+        }
+        subject = _("Vill du bli AvestaVärd för %(name)s?", name=newcomer.first_name)
+        text = render_template("email/match_host_notified.txt", **context)
+        html = render_template("email/match_host_notified.html", **context)
+    key = f"match:{match.id}:host-notified"
+    if not first_time:
+        key += f":{match.answer_nonce[:12]}"
+    queue_mail(
+        session,
+        key=key,
+        to=host.email,
+        subject=subject,
+        text=text,
+        html=html,
+        headers={"Content-Language": language},
+    )
+    audit.record(session, actor, "notify-host", "match", match.id)
+
+
+def notify_host_again(
+    session: Session, actor: Actor, match_id: int, *, now: datetime, settings: MatchSettings
+) -> Match:
+    """Send the host a new match email (new links; the old ones stop working)."""
+    _require_coordinator(actor)
+    match = _match(session, match_id, lock=True)
+    _notify_host(session, actor, match, now=now, settings=settings)
+    return match
+
+
+class LinkProblem(Conflict):
+    """An emailed link that cannot be used: forged, already used, replaced or too old."""
+
+    status_by_kind = {"invalid": 404, "used": 409, "replaced": 409, "expired": 410}
+
+    def __init__(
+        self,
+        kind: Literal["invalid", "used", "replaced", "expired"],
+        state: MatchState | None = None,
+    ) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.state = state  # for "used": what the answer was
+        self.status_code = self.status_by_kind[kind]
+
+
+@dataclass(frozen=True)
+class AnswerLink:
+    """A valid host answer link: which match and which answer."""
+
+    match: Match
+    action: Literal["accept", "decline"]
+
+
+def check_answer_link(
+    session: Session, token: str, *, now: datetime, settings: MatchSettings
+) -> AnswerLink:
+    """The match and answer an emailed link stands for; LinkProblem if it cannot be used.
+
+    A link works once: after any answer the match has left ``host_notified`` and its nonce is
+    cleared, so the same link (or its twin) only shows what was answered.
+    """
+    try:
+        payload = _answer_serializer(settings).loads(token)
+    except BadSignature as exc:
+        raise LinkProblem("invalid") from exc
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("m"), int)
+        or payload.get("a") not in ("accept", "decline")
+    ):
+        raise LinkProblem("invalid")
+    match = session.get(Match, payload["m"])
+    if match is None:
+        raise LinkProblem("invalid")
+    action: Literal["accept", "decline"] = payload["a"]
+    if match.state != MatchState.HOST_NOTIFIED:
+        raise LinkProblem("used", match.state)
+    if payload.get("n") != match.answer_nonce:
+        raise LinkProblem("replaced")
+    if match.answer_expires_at is None or now > match.answer_expires_at:
+        raise LinkProblem("expired")
+    return AnswerLink(match, action)
+
+
+def _link_actor(match: Match) -> SystemActor:
+    return SystemActor(f"host {match.host_id} via emailed link")
+
+
+def accept_by_link(
+    session: Session, token: str, *, now: datetime, settings: MatchSettings
+) -> Match:
+    """The host clicked "accept" in the email (no log-in)."""
+    link = check_answer_link(session, token, now=now, settings=settings)
+    if link.action != "accept":
+        raise LinkProblem("invalid")
+    return host_accept(session, _link_actor(link.match), link.match.id, now=now, settings=settings)
+
+
+def decline_by_link(
+    session: Session, token: str, reason: str, *, now: datetime, settings: MatchSettings
+) -> Match:
+    """The host clicked "decline" in the email (no log-in), optionally saying why."""
+    link = check_answer_link(session, token, now=now, settings=settings)
+    if link.action != "decline":
+        raise LinkProblem("invalid")
+    return host_decline(session, _link_actor(link.match), link.match.id, reason, now=now)
+
+
+def host_accept(
+    session: Session, actor: Actor, match_id: int, *, now: datetime, settings: MatchSettings
+) -> Match:
+    """The host says yes. The newcomer is introduced at once when they have an email address."""
+    match = _match(session, match_id, lock=True)
+    if not _may_act_for_host(actor, match):
+        raise NotFound(_("Matchningen finns inte."))
+    _move(match, MatchState.ACCEPTED)
+    match.accepted_at = now
+    match.answer_nonce = None
+    session.flush()
+    audit.record(session, actor, "host-accept", "match", match.id)
+    if match.newcomer.email:
+        introduce(session, actor, match.id, now=now, settings=settings)
+    return match
+
+
+def host_decline(
+    session: Session, actor: Actor, match_id: int, reason: str = "", *, now: datetime
+) -> Match:
+    """The host says no: the newcomer waits again and this host is not proposed again."""
+    match = _match(session, match_id, lock=True)
+    if not _may_act_for_host(actor, match):
+        raise NotFound(_("Matchningen finns inte."))
+    _move(match, MatchState.DECLINED)
+    match.declined_at = now
+    match.decline_reason = _clean(reason)
+    match.answer_nonce = None
+    if match.newcomer.status == NewcomerStatus.MATCHED:
+        match.newcomer.status = NewcomerStatus.WAITING
+    session.flush()
+    audit.record(session, actor, "host-decline", "match", match.id)
+    return match
+
+
+# --------------------------------------------------------------------------- introduction onwards
+
+
+def introduce(
+    session: Session, actor: Actor, match_id: int, *, now: datetime, settings: MatchSettings
+) -> Match:
+    """Give the newcomer the host's first name and contact (by email when they have one).
+
+    Without an email address a coordinator introduces them by phone and records it here.
+    """
+    match = _match(session, match_id, lock=True)
+    if not _may_act_for_host(actor, match):
+        raise NotFound(_("Matchningen finns inte."))
+    _move(match, MatchState.INTRODUCED)
+    match.introduced_at = now
+    session.flush()
+    newcomer, host = match.newcomer, match.host
+    if newcomer.email:
+        language = _lang(newcomer.preferred_language, ("sv", "en", "ar"))
+        with _mail_locale(language):
+            context = {
+                "newcomer_first_name": newcomer.first_name,
+                "host_first_name": host.first_name,
+                "host_email": host.email or "",
+                "host_phone": host.phone or "",
+                "host_area": host.area or "",
+                "host_languages": language_names(host.languages or [], language),
+                # The matcher writes reasons in Swedish and English only.
+                "reasons": match.reasons(language) if language in ("sv", "en") else [],
+                "language": language,
+            }
+            subject = _("Möt din AvestaVärd %(name)s", name=host.first_name)
+            text = render_template("email/match_introduction.txt", **context)
+            html = render_template("email/match_introduction.html", **context)
+        queue_mail(
+            session,
+            key=f"match:{match.id}:introduction",
+            to=newcomer.email,
+            subject=subject,
+            text=text,
+            html=html,
+            headers={"Content-Language": language},
+        )
+    audit.record(session, actor, "introduce", "match", match.id)
+    return match
+
+
+def mark_met(session: Session, actor: Actor, match_id: int, *, now: datetime) -> Match:
+    """The host or a coordinator records that the first meeting took place."""
+    match = _match(session, match_id, lock=True)
+    if not _may_act_for_host(actor, match):
+        raise NotFound(_("Matchningen finns inte."))
+    _move(match, MatchState.MET)
+    match.met_at = now
+    session.flush()
+    audit.record(session, actor, "met", "match", match.id)
+    return match
+
+
+def end_match(
+    session: Session,
+    actor: Actor,
+    match_id: int,
+    reason: str,
+    *,
+    now: datetime,
+    newcomer_waits_again: bool = False,
+) -> Match:
+    """A coordinator ends a match with a reason; the newcomer may wait for a new host."""
+    _require_coordinator(actor)
+    reason = _clean(reason)
+    if not reason:
+        message = _("Skriv varför matchningen avslutas.")
+        raise ValidationFailed(message, {"reason": message})
+    match = _match(session, match_id, lock=True)
+    _move(match, MatchState.ENDED)
+    match.ended_at = now
+    match.end_reason = reason
+    match.answer_nonce = None
+    newcomer = match.newcomer
+    if newcomer.status == NewcomerStatus.MATCHED:
+        newcomer.status = NewcomerStatus.WAITING if newcomer_waits_again else NewcomerStatus.CLOSED
+    session.flush()
+    audit.record(session, actor, "end", "match", match.id)
+    return match
+
+
+# --------------------------------------------------------------------------- follow-up
+
+
+def _follow_up_serializer(settings: MatchSettings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt=FOLLOW_UP_SALT)
+
+
+def follow_up_token(settings: MatchSettings, follow_up: MatchFollowUp) -> str:
+    """The signed token of one follow-up link."""
+    return str(_follow_up_serializer(settings).dumps({"f": follow_up.id}))
+
+
+def send_follow_ups(session: Session, now: datetime, settings: MatchSettings | None = None) -> int:
+    """Ask both sides how it went, one month after the introduction; returns emails queued.
+
+    A sweep: a side that already got its question is skipped, so running it twice (or after
+    downtime) sends each question once. Sides without an email address are left to the
+    coordinators' phone calls. Imported pairs made before this system are not asked.
+    """
+    settings = settings or _settings_from_app()
+    # Every month is at least 28 days: a cheap filter first, the calendar rule below.
+    rough_cutoff = now - timedelta(days=28 * settings.follow_up_after_months)
+    candidates = session.scalars(
+        select(Match)
+        .where(
+            Match.state.in_((MatchState.INTRODUCED, MatchState.MET)),
+            Match.introduced_at.is_not(None),
+            Match.introduced_at <= rough_cutoff,
+            Match.source != "import",
+        )
+        .order_by(Match.id)
+    ).all()
+    queued = 0
+    for match in candidates:
+        assert match.introduced_at is not None
+        if add_months(match.introduced_at, settings.follow_up_after_months) > now:
+            continue
+        asked = {f.side for f in match.follow_ups}
+        for side in (FollowUpSide.HOST, FollowUpSide.NEWCOMER):
+            person: Host | Newcomer = match.host if side == FollowUpSide.HOST else match.newcomer
+            if side in asked or not person.email:
+                continue
+            follow_up = MatchFollowUp(match=match, side=side, sent_at=now)
+            session.add(follow_up)
+            session.flush()
+            allowed = ("sv", "en") if side == FollowUpSide.HOST else ("sv", "en", "ar")
+            language = _lang(person.preferred_language, allowed)
+            other = match.newcomer if side == FollowUpSide.HOST else match.host
+            with _mail_locale(language):
+                context = {
+                    "first_name": person.first_name,
+                    "other_first_name": other.first_name,
+                    "answer_url": settings.follow_up_url(
+                        follow_up_token(settings, follow_up), language
+                    ),
+                    "language": language,
+                }
+                subject = _("Hur har det gått med %(name)s?", name=other.first_name)
+                text = render_template(f"email/followup_{side.value}.txt", **context)
+                html = render_template(f"email/followup_{side.value}.html", **context)
+            queue_mail(
+                session,
+                key=f"match:{match.id}:follow-up:{side.value}",
+                to=person.email,
+                subject=subject,
+                text=text,
+                html=html,
+                headers={"Content-Language": language},
+            )
+            audit.record(session, SystemActor("follow-up"), "follow-up-sent", "match", match.id)
+            queued += 1
+    return queued
+
+
+def check_follow_up_link(
+    session: Session, token: str, *, now: datetime, settings: MatchSettings
+) -> MatchFollowUp:
+    """The follow-up a link stands for; LinkProblem if forged, answered or too old."""
+    try:
+        payload = _follow_up_serializer(settings).loads(token)
+    except BadSignature as exc:
+        raise LinkProblem("invalid") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("f"), int):
+        raise LinkProblem("invalid")
+    follow_up = session.get(MatchFollowUp, payload["f"])
+    if follow_up is None:
+        raise LinkProblem("invalid")
+    if follow_up.answered_at is not None:
+        raise LinkProblem("used")
+    if now > follow_up.sent_at + timedelta(days=settings.follow_up_link_days):
+        raise LinkProblem("expired")
+    return follow_up
+
+
+def record_follow_up_answer(
+    session: Session,
+    token: str,
+    *,
+    met: bool,
+    fit: int | None,
+    comment: str = "",
+    now: datetime,
+    settings: MatchSettings,
+) -> MatchFollowUp:
+    """Store one side's answer (did you meet, fit 1–5); a "yes, we met" marks the match met."""
+    follow_up = check_follow_up_link(session, token, now=now, settings=settings)
+    if fit is not None and not 1 <= fit <= 5:
+        message = _("Välj ett värde från 1 till 5.")
+        raise ValidationFailed(message, {"fit": message})
+    follow_up.met = met
+    follow_up.fit = fit
+    follow_up.comment = _clean(comment)
+    follow_up.answered_at = now
+    match = follow_up.match
+    actor = SystemActor(f"{follow_up.side.value} via follow-up link")
+    if met and match.state == MatchState.INTRODUCED:
+        _move(match, MatchState.MET)
+        match.met_at = now
+        audit.record(session, actor, "met", "match", match.id)
+    session.flush()
+    audit.record(session, actor, "follow-up-answer", "match", match.id)
+    return follow_up
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class MatchesOverview:
+    """All matches grouped by state, and the follow-up answers coordinators should look at."""
+
+    by_state: dict[MatchState, list[Match]]
+    flagged: list[MatchFollowUp]
+    answered: int
+    asked: int
+
+
+def matches_overview(session: Session, actor: Actor) -> MatchesOverview:
+    """Every match by state (newest first) plus follow-up results, poor fits highlighted."""
+    _require_coordinator(actor)
+    by_state: dict[MatchState, list[Match]] = {state: [] for state in MatchState}
+    for match in session.scalars(select(Match).order_by(Match.updated_at.desc(), Match.id.desc())):
+        by_state[match.state].append(match)
+    follow_ups = session.scalars(select(MatchFollowUp).order_by(MatchFollowUp.id)).all()
+    flagged = [f for f in follow_ups if f.is_poor_fit]
+    answered = sum(1 for f in follow_ups if f.answered_at is not None)
+    return MatchesOverview(by_state, flagged, answered, len(follow_ups))
+
+
+def get_match(session: Session, actor: Actor, match_id: int) -> Match:
+    """One match for a coordinator; the view is audit-logged."""
+    _require_coordinator(actor)
+    match = _match(session, match_id)
+    audit.record(session, actor, "view", "match", match.id)
+    return match
+
+
+def host_of_user(session: Session, actor: Actor) -> Host | None:
+    """The host profile of a logged-in host account (None when none is linked)."""
+    if actor.id is None:
+        return None
+    return session.scalar(select(Host).where(Host.user_id == actor.id))
+
+
+def matches_of_host(session: Session, actor: Actor) -> list[Match]:
+    """The logged-in host's own matches, newest first."""
+    host = host_of_user(session, actor)
+    if host is None:
+        return []
+    audit.record(session, actor, "view-matches", "host", host.id)
+    return list(
+        session.scalars(
+            select(Match).where(Match.host_id == host.id).order_by(Match.approved_at.desc())
+        )
+    )
+
+
+def get_own_match(session: Session, actor: Actor, match_id: int) -> Match:
+    """One of the logged-in host's own matches; any other id is NotFound (never Forbidden)."""
+    host = host_of_user(session, actor)
+    match = session.get(Match, match_id)
+    if host is None or match is None or match.host_id != host.id:
+        raise NotFound(_("Matchningen finns inte."))
+    audit.record(session, actor, "view", "match", match.id)
+    return match
+
+
+def get_own_newcomer(session: Session, actor: Actor, newcomer_id: int) -> tuple[Newcomer, Match]:
+    """A newcomer the logged-in host has (or had) a match with, and that match."""
+    host = host_of_user(session, actor)
+    match = (
+        session.scalar(
+            select(Match)
+            .where(Match.host_id == host.id, Match.newcomer_id == newcomer_id)
+            .order_by(Match.approved_at.desc())
+            .limit(1)
+        )
+        if host is not None
+        else None
+    )
+    if match is None:
+        raise NotFound(_("Personen finns inte."))
+    audit.record(session, actor, "view", "newcomer", newcomer_id)
+    return match.newcomer, match
+
+
+def matches_of_person(session: Session, person: object) -> Sequence[Match]:
+    """A host's or a newcomer's matches, newest first (for the coordinators' profile pages)."""
+    if isinstance(person, Host):
+        condition = Match.host_id == person.id
+    elif isinstance(person, Newcomer):
+        condition = Match.newcomer_id == person.id
+    else:
+        return []
+    return session.scalars(select(Match).where(condition).order_by(Match.id.desc())).all()
