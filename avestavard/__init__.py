@@ -103,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
     from avestavard.host import bp as host_bp
     from avestavard.public import bp as public_bp
 
+    import avestavard.auth.password  # noqa: F401  (set-password and change-password pages)
+
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(coordinator_bp, url_prefix="/coordinator")
@@ -194,6 +196,7 @@ def register_template_helpers(app: Flask) -> None:
         ("coordinator.to_match", _l("Att matcha")),
         ("coordinator.matches", _l("Matchningar")),
         ("coordinator.new_host", _l("Ny värd")),
+        ("coordinator.new_newcomer", _l("Ny nyinflyttad")),
         ("coordinator.imports", _l("Import")),
         ("coordinator.letter_batches", _l("Välkomstbrev")),
         ("coordinator.outbox", _l("E-post")),

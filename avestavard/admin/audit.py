@@ -1,0 +1,149 @@
+"""The audit log page, for administrators and coordinators.
+
+``/admin/audit?subject=host:12`` shows everything logged about one person (the "Visa logg"
+link on a person's page), e.g. to answer someone who asks who has looked at their data. The
+log holds no field values, so the page shows none: who, when, what kind of action, on which
+record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from avestavard.admin import bp
+from avestavard.admin.audit_forms import AuditFilterForm
+from avestavard.extensions import db
+from avestavard.security import coordinator_required
+from avestavard.services.audit_log import (
+    SYSTEM_ACTOR,
+    AuditQuery,
+    actor_accounts,
+    logged_actions,
+    parse_subject,
+    read_audit_log,
+)
+
+# Readable names of the actions the application writes; unknown ones are shown as written.
+ACTION_LABELS = {
+    "view": _l("Visade"),
+    "view-list": _l("Visade listan"),
+    "view-matches": _l("Visade matchningar"),
+    "view-audit-log": _l("Läste loggen"),
+    "create": _l("Skapade"),
+    "update": _l("Ändrade"),
+    "erase": _l("Raderade"),
+    "export": _l("Tog ut registerutdrag"),
+    "login": _l("Loggade in"),
+    "register": _l("Anmälde sig"),
+    "register-again": _l("Anmälde sig igen"),
+    "confirm": _l("Bekräftade anmälan"),
+    "pause": _l("Pausade"),
+    "resume": _l("Återupptog"),
+    "create-account": _l("Skapade inloggning"),
+    "import-create": _l("Importerade (ny)"),
+    "import-update": _l("Importerade (ändrad)"),
+    "import-legacy": _l("Importerade Excelfil"),
+    "account-create": _l("Skapade konto"),
+    "account-deactivate": _l("Stängde av konto"),
+    "account-reactivate": _l("Aktiverade konto"),
+    "password-reset-link": _l("Skapade länk för nytt lösenord"),
+    "password-set": _l("Valde lösenord med länk"),
+    "password-change": _l("Bytte lösenord"),
+}
+
+SUBJECT_LABELS = {
+    "host": _l("Värd"),
+    "newcomer": _l("Nyinflyttad"),
+    "user": _l("Konto"),
+    "match": _l("Matchning"),
+    "household": _l("Hushåll"),
+    "outbox_message": _l("E-postmeddelande"),
+    "proposals": _l("Matchningsförslag"),
+}
+
+# Where a subject's own page is, when it has one.
+SUBJECT_PAGES = {
+    "host": ("coordinator.host_detail", "host_id"),
+    "newcomer": ("coordinator.newcomer_detail", "newcomer_id"),
+    "match": ("coordinator.match_detail", "match_id"),
+}
+
+
+def _filter_args(query: AuditQuery) -> dict[str, str]:
+    """The query as URL arguments, for the links to other pages of the result."""
+    args: dict[str, str] = {}
+    if query.subject_type and query.subject_id is not None:
+        args["subject"] = f"{query.subject_type}:{query.subject_id}"
+    if query.system_actor:
+        args["actor"] = SYSTEM_ACTOR
+    elif query.actor_id is not None:
+        args["actor"] = str(query.actor_id)
+    if query.action:
+        args["action"] = query.action
+    if query.date_from:
+        args["date_from"] = query.date_from.isoformat()
+    if query.date_to:
+        args["date_to"] = query.date_to.isoformat()
+    return args
+
+
+def _query_from(form: AuditFilterForm, page: int) -> AuditQuery:
+    subject = parse_subject(form.subject.data)
+    actor = form.actor.data or ""
+    return AuditQuery(
+        subject_type=subject[0] if subject else None,
+        subject_id=subject[1] if subject else None,
+        actor_id=int(actor) if actor.isdigit() else None,
+        system_actor=actor == SYSTEM_ACTOR,
+        action=form.action.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        page=page,
+    )
+
+
+@bp.route("/audit")
+@coordinator_required
+def audit_log() -> str | tuple[str, int]:
+    """The log, newest first, filtered by the GET form; reading it is itself logged."""
+    accounts = [(str(user.id), user.email) for user in actor_accounts(db.session())]
+    actions = [
+        (action, str(ACTION_LABELS.get(action, action))) for action in logged_actions(db.session())
+    ]
+    form = AuditFilterForm(formdata=request.args, accounts=accounts, actions=actions)
+    if not form.validate():
+        # No result for a query we could not read: an unfiltered list would look like an answer.
+        return render_template(
+            "admin/audit_log.html", form=form, result=None, query=None, filter_args={}
+        ), 400
+    query = _query_from(form, request.args.get("page", 1, type=int) or 1)
+    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm"))
+    result = read_audit_log(db.session(), current_user, query, tz=tz)
+    db.session.commit()
+    return render_template(
+        "admin/audit_log.html",
+        form=form,
+        result=result,
+        query=query,
+        filter_args=_filter_args(query),
+    )
+
+
+@bp.context_processor
+def _audit_helpers() -> dict[str, Any]:
+    from flask_babel import format_datetime
+
+    def local_time(moment: Any, pattern: str = "yyyy-MM-dd HH:mm:ss") -> str:
+        return str(format_datetime(moment, pattern)) if moment else ""
+
+    return {
+        "action_label": lambda action: ACTION_LABELS.get(action, action),
+        "subject_label": lambda kind: SUBJECT_LABELS.get(kind, kind),
+        "subject_pages": SUBJECT_PAGES,
+        "audit_time": local_time,
+    }

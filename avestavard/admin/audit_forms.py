@@ -1,0 +1,55 @@
+"""The audit log's filter form (a GET form: it changes nothing, so it has no CSRF token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from avestavard.public.register_forms import LocalDateField
+from avestavard.services.audit_log import SYSTEM_ACTOR, parse_subject
+
+
+class AuditFilterForm(FlaskForm):
+    """Person, actor, action and a date range; every filter is optional."""
+
+    class Meta:
+        csrf = False
+
+    subject = StringField(_l("Person"), validators=[Optional(), Length(max=60)])
+    actor = SelectField(_l("Utförd av"), validators=[Optional()], default="")
+    action = SelectField(_l("Händelse"), validators=[Optional()], default="")
+    date_from = LocalDateField(_l("Från och med"), validators=[Optional()])
+    date_to = LocalDateField(_l("Till och med"), validators=[Optional()])
+
+    def __init__(
+        self,
+        *args: Any,
+        accounts: list[tuple[str, str]] | None = None,
+        actions: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor.choices = [
+            ("", str(_l("Alla"))),
+            (SYSTEM_ACTOR, str(_l("Systemet (jobb, import, offentliga formulär)"))),
+            *(accounts or []),
+        ]
+        self.action.choices = [("", str(_l("Alla"))), *(actions or [])]
+
+    def validate_subject(self, field: Any) -> None:
+        """Kind and number, as in the link from a person's page: ``host:12``."""
+        try:
+            parse_subject(field.data)
+        except ValueError as exc:
+            raise ValidationError(
+                str(_l("Skriv personen som typ:nummer, till exempel host:12 eller newcomer:7."))
+            ) from exc
+
+    def validate_date_to(self, field: Any) -> None:
+        """The range ends on or after its start."""
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(str(_l("Slutdatumet ligger före startdatumet.")))

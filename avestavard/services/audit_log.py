@@ -1,0 +1,175 @@
+"""Reading the audit log: who viewed or changed which person, and when.
+
+Administrators and coordinators read it, for example to answer a person's request to know who
+has looked at their data. Filters: one person (``subject_type`` and ``subject_id``), one actor,
+one action and a date range in local time. The log holds no field values, so none can be shown.
+
+A person's events include those about their matches (a host's or newcomer's match is about
+them too) and, for a newcomer, about the household record linked to them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from avestavard.errors import PermissionDenied, ValidationFailed
+from avestavard.models import AuditEvent, Role, User
+from avestavard.models.letters import LetterHousehold
+from avestavard.models.matches import Match
+from avestavard.services import audit
+from avestavard.services.audit import Actor
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+# Filtering on "the system" (jobs, imports, public forms) rather than on one account.
+SYSTEM_ACTOR = "system"
+_SUBJECT = re.compile(r"^\s*([a-z_]{1,40})\s*:\s*(\d{1,12})\s*$")
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """What to show: every filter is optional; ``date_to`` is inclusive."""
+
+    subject_type: str | None = None
+    subject_id: int | None = None
+    actor_id: int | None = None
+    system_actor: bool = False  # events without an account (jobs, imports, public forms)
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of events, newest first."""
+
+    events: Sequence[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one, even when empty)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether a newer page exists."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether an older page exists."""
+        return self.page < self.pages
+
+
+def parse_subject(text: str | None) -> tuple[str, int] | None:
+    """``"host:12"`` -> ``("host", 12)``; None when empty; ValueError when malformed."""
+    if text is None or not text.strip():
+        return None
+    match = _SUBJECT.match(text)
+    if match is None:
+        raise ValueError(text)
+    return match.group(1), int(match.group(2))
+
+
+def _may_read_log(actor: Actor) -> bool:
+    return getattr(actor, "role", None) in (Role.ADMIN, Role.COORDINATOR)
+
+
+def _subject_condition(session: Session, subject_type: str, subject_id: int) -> ColumnElement[bool]:
+    """The person's own events and those of the records that are about them."""
+    own = and_(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+    related: list[ColumnElement[bool]] = []
+    if subject_type in ("host", "newcomer"):
+        column = Match.host_id if subject_type == "host" else Match.newcomer_id
+        match_ids = select(Match.id).where(column == subject_id)
+        related.append(
+            and_(AuditEvent.subject_type == "match", AuditEvent.subject_id.in_(match_ids))
+        )
+    if subject_type == "newcomer":
+        household_ids = select(LetterHousehold.id).where(LetterHousehold.newcomer_id == subject_id)
+        related.append(
+            and_(AuditEvent.subject_type == "household", AuditEvent.subject_id.in_(household_ids))
+        )
+    return or_(own, *related) if related else own
+
+
+def _local_midnight(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def _conditions(session: Session, query: AuditQuery, tz: tzinfo) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.subject_type:
+        if query.subject_id is None:
+            conditions.append(AuditEvent.subject_type == query.subject_type)
+        else:
+            conditions.append(_subject_condition(session, query.subject_type, query.subject_id))
+    if query.system_actor:
+        conditions.append(AuditEvent.actor_id.is_(None))
+    elif query.actor_id is not None:
+        conditions.append(AuditEvent.actor_id == query.actor_id)
+    if query.action:
+        conditions.append(AuditEvent.action == query.action)
+    if query.date_from is not None:
+        conditions.append(AuditEvent.at >= _local_midnight(query.date_from, tz))
+    if query.date_to is not None:
+        conditions.append(AuditEvent.at < _local_midnight(query.date_to + timedelta(days=1), tz))
+    return conditions
+
+
+def read_audit_log(
+    session: Session, actor: Actor, query: AuditQuery, *, tz: tzinfo = UTC
+) -> AuditPage:
+    """One page of the events that match ``query``, newest first; dates are days in ``tz``.
+
+    Reading the log is itself logged (on the person when one is filtered on), after the page
+    is read, so a page does not show its own reading.
+    """
+    if not _may_read_log(actor):
+        raise PermissionDenied()
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        message = "date_from after date_to"
+        raise ValidationFailed(message, {"date_to": message})
+    per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
+    conditions = _conditions(session, query, tz)
+    total = session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(query.page, 1), pages)
+    events = session.scalars(
+        select(AuditEvent)
+        .where(*conditions)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    person = query.subject_id is not None
+    audit.record(
+        session,
+        actor,
+        "view-audit-log",
+        query.subject_type if person and query.subject_type else "",
+        query.subject_id if person else None,
+    )
+    session.flush()
+    return AuditPage(events=events, total=total, page=page, per_page=per_page)
+
+
+def logged_actions(session: Session) -> list[str]:
+    """The actions that occur in the log, for the filter's choices."""
+    return sorted(session.scalars(select(AuditEvent.action).distinct()).all())
+
+
+def actor_accounts(session: Session) -> Sequence[User]:
+    """Every account that could appear as an actor, for the filter's choices."""
+    return session.scalars(select(User).order_by(User.email)).all()

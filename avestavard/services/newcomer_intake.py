@@ -1,0 +1,139 @@
+"""A coordinator registers a newcomer by hand, after talking to them on the phone.
+
+The public form makes an unconfirmed registration that waits for the emailed link; here the
+coordinator has already spoken to the person, so the newcomer is confirmed at once and waits
+for a host. No confirmation email is sent. The person was told how their data is handled
+(the privacy notice), and the notice's version is stored as with the public form.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from avestavard.errors import PermissionDenied, ValidationFailed
+from avestavard.models import Newcomer, NewcomerStatus
+from avestavard.services import audit
+from avestavard.services.audit import Actor
+from avestavard.services.profiles import (
+    NewcomerProfileInput,
+    normalize_email,
+    normalize_phone_number,
+    set_interests,
+)
+
+FREE_TEXT_LIMIT = 4000
+
+
+def _(message: str) -> str:
+    """Translate for the reader; outside a request in the default language."""
+    if has_request_context() or not has_app_context():
+        return str(gettext(message))
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
+        return str(gettext(message))
+
+
+def _text(value: str | None, limit: int = FREE_TEXT_LIMIT) -> str:
+    return (value or "").strip()[:limit]
+
+
+def _contact(session: Session, data: NewcomerProfileInput) -> tuple[str | None, str | None]:
+    """Normalised email and phone; errors next to the fields, including a person we have."""
+    errors: dict[str, str] = {}
+    email = phone = None
+    try:
+        email = normalize_email(data.email)
+    except ValueError:
+        errors["email"] = _("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
+    try:
+        phone = normalize_phone_number(data.phone)
+    except ValueError:
+        errors["phone"] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+    if not errors and not email and not phone:
+        errors["email"] = _("Fyll i e-postadress eller telefonnummer, så att vi kan nå personen.")
+    if email and session.scalar(select(Newcomer.id).where(Newcomer.email == email)) is not None:
+        errors["email"] = _("Det finns redan en nyinflyttad med den e-postadressen.")
+    # A phone-only registration from the public form may be waiting for exactly this call:
+    # confirm that one instead of making a second record of the same person.
+    if phone and session.scalar(select(Newcomer.id).where(Newcomer.phone == phone)) is not None:
+        errors["phone"] = _("Det finns redan en nyinflyttad med det telefonnumret.")
+    if errors:
+        raise ValidationFailed(_("Kontrollera uppgifterna."), errors)
+    return email, phone
+
+
+def find_existing_newcomer(
+    session: Session, *, email: str | None, phone: str | None
+) -> Newcomer | None:
+    """The newcomer already registered with this email (or, failing that, phone), if any."""
+    for column, raw, normalize in (
+        (Newcomer.email, email, normalize_email),
+        (Newcomer.phone, phone, normalize_phone_number),
+    ):
+        try:
+            value = normalize(raw)
+        except ValueError:
+            continue
+        if value:
+            found = session.scalar(select(Newcomer).where(column == value).order_by(Newcomer.id))
+            if found is not None:
+                return found
+    return None
+
+
+def register_newcomer_by_coordinator(
+    session: Session,
+    actor: Actor,
+    data: NewcomerProfileInput,
+    *,
+    now: datetime,
+    privacy_notice_version: str,
+) -> Newcomer:
+    """Save a newcomer a coordinator spoke to: confirmed at once, waiting for a host.
+
+    ``data.status`` is ignored. Raises ValidationFailed with messages per field (a missing
+    name, no way to reach the person, an email or phone we already have). Audit-logged.
+    """
+    if not getattr(actor, "is_coordinator", False):
+        raise PermissionDenied(_("Bara samordnare får göra det här."))
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["name"] = _("Fyll i namnet.")
+    try:
+        email, phone = _contact(session, data)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(_("Kontrollera uppgifterna."), errors)
+    street_address = _text(data.street_address, 200) or None
+    newcomer = Newcomer(
+        name=_text(data.name, 200),
+        email=email,
+        phone=phone,
+        moved_in=data.moved_in,
+        area=data.area or None,
+        street_address=street_address,
+        household=data.household,
+        birth_year=data.birth_year,
+        preferred_language=data.preferred_language,
+        languages=sorted({c.strip().lower() for c in data.languages if c.strip()}),
+        past=_text(data.past),
+        present=_text(data.present),
+        future=_text(data.future),
+        wishes=_text(data.wishes),
+        # Like the public form: with an address the welcome letters can come by email.
+        letters_by_email=bool(email and street_address),
+        privacy_notice_version=privacy_notice_version,
+        status=NewcomerStatus.WAITING,
+        registered_at=now,
+        confirmed_at=now,
+    )
+    session.add(newcomer)
+    set_interests(session, newcomer, data.interests)
+    session.flush()
+    audit.record(session, actor, "create", "newcomer", newcomer.id)
+    return newcomer
