@@ -1,0 +1,58 @@
+"""AvestaVärd's matcher: propose host-newcomer pairs with reasons.
+
+A pure library (numpy, scipy, scikit-learn, rapidfuzz; no Flask, no database). The web app
+calls it through a thin adapter: profiles in, proposals out.
+
+    from matching import HostProfile, NewcomerProfile, propose
+
+    proposals = propose(hosts, newcomers, history=(), top_k=3)
+    for p in proposals:
+        print(p.newcomer, p.assigned, [(c.host, c.score, [r.text("sv") for r in c.reasons])
+                                       for c in p.candidates])
+
+Parts: ``InterestNormalizer`` (free-text interests -> canonical ids), ``taxonomy()`` (the
+canonical interests with Swedish, English and Arabic labels), ``propose`` (scoring, hard
+rules, optimal assignment, reasons) and ``evaluate`` (quality against planted pairs).
+"""
+
+from matching.engine import Candidate, Proposal, propose
+from matching.evaluation import Evaluation, evaluate, hard_rule_violations
+from matching.normalizer import InterestNormalizer, NormalizedInterest, default_normalizer
+from matching.profiles import (
+    HistoryEntry,
+    HostProfile,
+    NewcomerProfile,
+    ProfileError,
+    read_history,
+    read_hosts,
+    read_newcomers,
+)
+from matching.reasons import Reason
+from matching.scoring import Weights
+from matching.taxonomy import Category, Interest, Taxonomy, load_taxonomy, taxonomy
+
+__all__ = [
+    "Candidate",
+    "Category",
+    "Evaluation",
+    "HistoryEntry",
+    "HostProfile",
+    "Interest",
+    "InterestNormalizer",
+    "NewcomerProfile",
+    "NormalizedInterest",
+    "ProfileError",
+    "Proposal",
+    "Reason",
+    "Taxonomy",
+    "Weights",
+    "default_normalizer",
+    "evaluate",
+    "hard_rule_violations",
+    "load_taxonomy",
+    "propose",
+    "read_history",
+    "read_hosts",
+    "read_newcomers",
+    "taxonomy",
+]

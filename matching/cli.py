@@ -1,0 +1,167 @@
+"""Command line: ``python -m matching propose|evaluate``.
+
+    python -m matching propose --hosts H.jsonl --newcomers N.jsonl [--history R.jsonl]
+                               [--top K] [--json] [--lang sv|en]
+    python -m matching evaluate --hosts H.jsonl --newcomers N.jsonl [--history R.jsonl]
+                                --truth truth.json [--json] [--lang sv|en]
+
+``propose --json`` prints one JSON object a line per newcomer (``newcomer``, ``assigned``,
+``candidates`` with ``host``, ``score`` and ``reasons``); without ``--json`` it prints the
+same as readable text. Reasons are in Swedish unless ``--lang en``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from matching.engine import Proposal, propose
+from matching.evaluation import evaluate, hard_rule_violations
+from matching.profiles import (
+    HistoryEntry,
+    HostProfile,
+    NewcomerProfile,
+    ProfileError,
+    read_history,
+    read_hosts,
+    read_newcomers,
+)
+
+__all__ = ["main"]
+
+
+class _InputError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m matching",
+        description="Propose host-newcomer pairs with reasons, or evaluate the proposals.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--hosts", required=True, type=Path, help="hosts, one JSON a line")
+        sub.add_argument("--newcomers", required=True, type=Path, help="newcomers, one JSON a line")
+        sub.add_argument(
+            "--history",
+            type=Path,
+            help='earlier decisions: {"newcomer", "host", "decision"} a line',
+        )
+        sub.add_argument("--top", type=int, default=3, metavar="K", help="candidates shown")
+        sub.add_argument("--json", action="store_true", help="machine-readable output")
+        sub.add_argument(
+            "--lang", choices=("sv", "en"), default="sv", help="language of the reasons"
+        )
+
+    propose_cmd = commands.add_parser("propose", help="propose hosts for every newcomer")
+    common(propose_cmd)
+    evaluate_cmd = commands.add_parser("evaluate", help="measure proposals against truth")
+    common(evaluate_cmd)
+    evaluate_cmd.add_argument(
+        "--truth", required=True, type=Path, help="JSON object: newcomer id -> planted host id"
+    )
+    return parser
+
+
+def _load(
+    args: argparse.Namespace,
+) -> tuple[list[HostProfile], list[NewcomerProfile], list[HistoryEntry]]:
+    try:
+        hosts = read_hosts(args.hosts)
+        newcomers = read_newcomers(args.newcomers)
+        history = read_history(args.history) if args.history else []
+    except OSError as exc:
+        raise _InputError(f"{exc.filename}: {exc.strerror}") from exc
+    except ProfileError as exc:
+        raise _InputError(str(exc)) from exc
+    return hosts, newcomers, history
+
+
+def _truth(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise _InputError(f"{path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise _InputError(f"{path}: not JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise _InputError(f"{path}: expected an object of newcomer id -> host id")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _print_text(proposals: Sequence[Proposal], lang: str, out: TextIO) -> None:
+    sv = lang == "sv"
+    for proposal in proposals:
+        if proposal.assigned is not None:
+            head = f"{proposal.newcomer} → {proposal.assigned}"
+        else:
+            head = f"{proposal.newcomer} → " + ("ingen värd" if sv else "no host")
+        out.write(head + "\n")
+        if not proposal.candidates:
+            out.write("   " + ("(inga möjliga värdar)" if sv else "(no possible hosts)") + "\n")
+        for rank, candidate in enumerate(proposal.candidates, start=1):
+            score = f"{candidate.score:.2f}"
+            if sv:
+                score = score.replace(".", ",")
+            reasons = " · ".join(r.text(lang) for r in candidate.reasons)
+            out.write(f"  {rank}. {candidate.host}  {score}  {reasons}\n")
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.top < 0:
+        raise _InputError("--top must be 0 or more")
+    hosts, newcomers, history = _load(args)
+    truth = _truth(args.truth) if args.command == "evaluate" else {}
+    try:
+        proposals = propose(hosts, newcomers, history, top_k=args.top)
+    except ProfileError as exc:
+        raise _InputError(str(exc)) from exc
+
+    if args.command == "propose":
+        if args.json:
+            for proposal in proposals:
+                out.write(json.dumps(proposal.to_dict(args.lang), ensure_ascii=False) + "\n")
+        else:
+            _print_text(proposals, args.lang, out)
+        return 0
+
+    result = evaluate(proposals, truth, hosts, newcomers, history)
+    if args.json:
+        out.write(json.dumps(result.as_dict()) + "\n")
+    else:
+        sv = args.lang == "sv"
+        lines = [
+            ("nyinflyttade med planterad värd" if sv else "newcomers with a planted host")
+            + f": {result.newcomers}",
+            f"recall@1: {result.recall_at_1:.3f}",
+            f"recall@3: {result.recall_at_3:.3f}",
+            ("andel tilldelade sin planterade värd" if sv else "share assigned to planted host")
+            + f": {result.assigned_to_planted:.3f}",
+            ("brott mot hårda regler" if sv else "hard-rule violations") + f": {result.violations}",
+        ]
+        out.write("\n".join(lines) + "\n")
+    for problem in hard_rule_violations(proposals, hosts, newcomers, history)[:20]:
+        err.write(problem + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input)."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args, sys.stdout, sys.stderr)
+    except _InputError as exc:
+        sys.stderr.write(f"python -m matching: error: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error. Point stdout at devnull so the
+        # interpreter's final flush does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,0 +1,455 @@
+"""Map free-text interests ("flugfiske", "Fly fishing", "fisket") to canonical ids.
+
+The normaliser is a scikit-learn style estimator: ``__init__`` stores parameters, ``fit``
+builds the look-up tables from the taxonomy and returns ``self``, and the learned attributes end
+in ``_``. Build it once per process (``default_normalizer()``) and reuse it: normalising is
+cached per distinct word.
+
+How a word is matched, first hit wins (confidence in brackets):
+
+1. the cleaned word is a listed term (1.0), or is one with å/ä/ö folded or spaces removed (0.95);
+2. its light stem equals a term's stem: "fisket" ~ "fiske" (0.9);
+3. the same after dropping framing words: "spela fotboll" -> "fotboll" (x 0.95);
+4. a small typo of a term, by optimal-string-alignment distance with rapidfuzz: one edit for
+   words of 5-8 letters (or a missing letter in a four-letter word), two from 9 letters
+   (0.9 x similarity), looking first among terms with the same first letter; between
+   equally close terms the likelier typo wins (swapped letters,
+   then a missing or extra letter, then a wrong one), and a still ambiguous typo is not
+   guessed;
+5. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) and the modifier ("bandymatcher"
+   -> bandy, 0.7);
+6. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt.
+
+Anything else is kept as a free tag (``canonical_id`` None, confidence 0.0): it is still
+compared between people by its stem. Words that reveal religion, health, ethnic origin,
+political views or sexual orientation are flagged ``sensitive``; the matcher neither scores
+nor mentions them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+
+from matching.taxonomy import Taxonomy, load_taxonomy, taxonomy
+from matching.text import (
+    ENGLISH_STOPWORDS,
+    PHRASE_FILLERS,
+    SWEDISH_STOPWORDS,
+    clean,
+    deaccent,
+    stem,
+    stem_phrase,
+)
+
+__all__ = ["InterestNormalizer", "NormalizedInterest", "default_normalizer"]
+
+# Separators between several interests written in one field: "fiske, jakt och bandy".
+_SPLIT = re.compile(r"[,;/+&\n]|\s(?:och|and|samt|eller|or)\s", re.IGNORECASE)
+
+FREE_TAG_PREFIX = "~"
+
+
+@dataclass(frozen=True)
+class NormalizedInterest:
+    """One interest as written (``raw``) and what it was understood as.
+
+    ``tag`` is the canonical id, or for an unknown word the cleaned word itself; ``key`` is
+    what the matcher compares (the canonical id, or ``~`` and the word's stem).
+    """
+
+    raw: str
+    canonical_id: str | None
+    tag: str
+    confidence: float
+    key: str
+    sensitive: bool = False
+    method: str = "exact"
+
+    @property
+    def is_free(self) -> bool:
+        """True when the word matched no canonical interest."""
+        return self.canonical_id is None
+
+
+def _max_edits(length: int) -> int:
+    # Short words have too many neighbours to guess ("golf"/"gold"); long ones tolerate two.
+    if length < 5:
+        return 0
+    return 1 if length < 9 else 2
+
+
+def _typo_cost(typed: str, term: str) -> int:
+    """0 for swapped neighbours, 1 for a missing or extra letter, 2 otherwise."""
+    if len(typed) != len(term):
+        return 1
+    diff = [i for i, (a, b) in enumerate(zip(typed, term, strict=True)) if a != b]
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == term[diff[1]]:
+        return 0
+    return 2
+
+
+class InterestNormalizer(BaseEstimator):
+    """Normalise people's interest words to the canonical taxonomy.
+
+    Parameters
+    ----------
+    taxonomy_path:
+        A taxonomy TOML file; ``None`` uses the one shipped with the package.
+    fuzzy:
+        Correct small typos with rapidfuzz.
+    compounds:
+        Split Swedish compounds into head and modifier.
+    cache_size:
+        How many distinct raw words to remember; the cache is emptied when full.
+    """
+
+    def __init__(
+        self,
+        taxonomy_path: str | Path | None = None,
+        fuzzy: bool = True,
+        compounds: bool = True,
+        cache_size: int = 200_000,
+    ) -> None:
+        self.taxonomy_path = taxonomy_path
+        self.fuzzy = fuzzy
+        self.compounds = compounds
+        self.cache_size = cache_size
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, X: Any = None, y: Any = None) -> InterestNormalizer:
+        """Build the look-up tables from the taxonomy. ``X`` and ``y`` are ignored."""
+        tax = taxonomy() if self.taxonomy_path is None else load_taxonomy(self.taxonomy_path)
+        exact: dict[str, tuple[str, float]] = {}
+        conflicts: list[tuple[str, str, str]] = []
+        stems: dict[str, str | None] = {}
+
+        def add(key: str, interest_id: str, confidence: float) -> None:
+            if not key:
+                return
+            known = exact.get(key)
+            if known is None or known[1] < confidence:
+                if known is not None and known[0] != interest_id and known[1] == 1.0:
+                    conflicts.append((key, known[0], interest_id))
+                    return
+                exact[key] = (interest_id, confidence)
+            elif known[0] != interest_id and confidence == 1.0 and known[1] == 1.0:
+                conflicts.append((key, known[0], interest_id))
+
+        for interest in tax:
+            forms = [*interest.labels.values(), *interest.terms]
+            for form in forms:
+                cleaned = clean(form)
+                add(cleaned, interest.id, 1.0)
+            for form in forms:
+                cleaned = clean(form)
+                add(deaccent(cleaned), interest.id, 0.95)
+                add(cleaned.replace(" ", ""), interest.id, 0.95)
+                add(deaccent(cleaned).replace(" ", ""), interest.id, 0.95)
+                key = stem_phrase(deaccent(cleaned))
+                if key in stems and stems[key] != interest.id:
+                    stems[key] = None  # two interests share this stem: never guess
+                else:
+                    stems.setdefault(key, interest.id)
+
+        folded_keys: dict[str, str] = {}
+        ambiguous_folded: set[str] = set()
+        for key, (interest_id, _) in exact.items():
+            folded = deaccent(key)
+            if folded_keys.get(folded, interest_id) != interest_id:
+                ambiguous_folded.add(folded)
+            folded_keys[folded] = interest_id
+        for folded in ambiguous_folded:
+            del folded_keys[folded]
+        by_length: dict[int, list[str]] = {}
+        by_start: dict[tuple[int, str], list[str]] = {}
+        for key in folded_keys:
+            by_length.setdefault(len(key), []).append(key)
+            by_start.setdefault((len(key), key[0]), []).append(key)
+
+        self.taxonomy_ = tax
+        self.exact_ = exact
+        self.conflicts_ = conflicts
+        # Short stems are too ambiguous ("fors" and "förening" both reach "for"); short words
+        # are matched by their exact forms instead.
+        self.stems_ = {k: v for k, v in stems.items() if v is not None and len(k) >= 4}
+        self.fuzzy_ids_ = folded_keys
+        self.keys_by_length_ = {n: sorted(keys) for n, keys in by_length.items()}
+        self.keys_by_start_ = {k: sorted(keys) for k, keys in by_start.items()}
+        roots = sorted(tax.sensitive_roots, key=len, reverse=True)
+        self.sensitive_pattern_ = re.compile("|".join(re.escape(r) for r in roots) or "(?!)")
+        self.sensitive_ids_ = frozenset(i.id for i in tax if i.sensitive)
+        self.cache_: dict[str, tuple[NormalizedInterest, ...]] = {}
+        self.word_cache_: dict[str, str | None] = {}
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "exact_"):
+            raise NotFittedError("call fit() before normalising")
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        """The fitted taxonomy."""
+        self._check_fitted()
+        return self.taxonomy_
+
+    # ------------------------------------------------------------------ public API
+
+    def normalize(self, words: Iterable[str]) -> list[NormalizedInterest]:
+        """Normalise interest words; one word may yield several interests or none.
+
+        Duplicates (same ``key``) are merged, keeping the most confident reading.
+        """
+        self._check_fitted()
+        best: dict[str, NormalizedInterest] = {}
+        for raw in words:
+            for item in self._normalize_raw(raw):
+                known = best.get(item.key)
+                if known is None or item.confidence > known.confidence:
+                    best[item.key] = item
+        return list(best.values())
+
+    def transform(self, X: Iterable[Iterable[str]]) -> list[list[NormalizedInterest]]:
+        """Normalise each person's list of interest words."""
+        return [self.normalize(words) for words in X]
+
+    def is_sensitive(self, text: str) -> bool:
+        """True when the text contains a word root the taxonomy marks as sensitive."""
+        self._check_fitted()
+        return self.sensitive_pattern_.search(deaccent(text.casefold())) is not None
+
+    def lookup_word(self, word: str) -> str | None:
+        """The canonical interest a single word of running text names, if any.
+
+        Only safe matches (listed term, folded or stemmed; at least four letters; not a stop
+        word or framing word) so that interview text does not invent interests.
+        """
+        self._check_fitted()
+        cached = self.word_cache_.get(word, "")
+        if cached != "":
+            return cached
+        found: str | None = None
+        if (
+            len(word) >= 4
+            and word not in SWEDISH_STOPWORDS
+            and word not in ENGLISH_STOPWORDS
+            and word not in PHRASE_FILLERS
+        ):
+            hit = self.exact_.get(word) or self.exact_.get(deaccent(word))
+            found = hit[0] if hit is not None else self.stems_.get(stem(word))
+            if found in self.sensitive_ids_:
+                found = None
+        if len(self.word_cache_) >= self.cache_size:
+            self.word_cache_.clear()
+        self.word_cache_[word] = found
+        return found
+
+    # ------------------------------------------------------------------ matching
+
+    def _normalize_raw(self, raw: str) -> tuple[NormalizedInterest, ...]:
+        cached = self.cache_.get(raw)
+        if cached is not None:
+            return cached
+        results: list[NormalizedInterest] = []
+        for part in _SPLIT.split(raw):
+            cleaned = clean(part)
+            if cleaned:
+                results.extend(self._match_part(raw, cleaned))
+        out = tuple(results)
+        if len(self.cache_) >= self.cache_size:
+            self.cache_.clear()
+        self.cache_[raw] = out
+        return out
+
+    def _canonical(
+        self, raw: str, interest_id: str, confidence: float, method: str
+    ) -> NormalizedInterest:
+        return NormalizedInterest(
+            raw=raw,
+            canonical_id=interest_id,
+            tag=interest_id,
+            confidence=round(confidence, 3),
+            key=interest_id,
+            sensitive=interest_id in self.sensitive_ids_,
+            method=method,
+        )
+
+    def _lookup(self, text: str) -> tuple[str, float, str] | None:
+        """Exact, folded, joined or stemmed match of a whole cleaned phrase."""
+        hit = self.exact_.get(text)
+        if hit is not None:
+            return hit[0], hit[1], "exact" if hit[1] == 1.0 else "folded"
+        folded = deaccent(text)
+        for variant in (folded, text.replace(" ", ""), folded.replace(" ", "")):
+            hit = self.exact_.get(variant)
+            if hit is not None:
+                return hit[0], min(hit[1], 0.95), "folded"
+        found = self.stems_.get(stem_phrase(folded))
+        if found is not None:
+            return found, 0.9, "stem"
+        return None
+
+    def _fuzzy(self, text: str) -> tuple[str, float] | None:
+        if not self.fuzzy:
+            return None
+        folded = deaccent(text)
+        edits = _max_edits(len(folded))
+        lengths = range(len(folded) - edits, len(folded) + edits + 1)
+        if edits == 0 and len(folded) == 4:
+            # A four-letter word may still be a five-letter term missing one letter ("bady").
+            edits, lengths = 1, range(5, 6)
+        if edits == 0:
+            return None
+        # Typos rarely hit the first letter: look among terms starting like the word first
+        # (a tenth of the work), then among all terms of a similar length.
+        hits: list[Any] = []
+        for same_start in (True, False):
+            choices: list[str] = []
+            for length in lengths:
+                if same_start:
+                    choices.extend(self.keys_by_start_.get((length, folded[0]), ()))
+                else:
+                    choices.extend(self.keys_by_length_.get(length, ()))
+            # A wrong first letter plus another slip is rarely a typo: one edit only then.
+            cutoff = edits if same_start else 1
+            if choices:
+                hits = process.extract(
+                    folded, choices, scorer=OSA.distance, score_cutoff=cutoff, limit=8
+                )
+            if hits:
+                break
+        if not hits:
+            return None
+        best = min(int(h[1]) for h in hits)
+        closest = [h[0] for h in hits if int(h[1]) == best]
+        # Between equally distant terms, prefer the likelier typo: swapped letters, then a
+        # missing or extra letter, then a wrong letter ("sinming" is "simning", not "singing").
+        likeliest = min(_typo_cost(folded, key) for key in closest)
+        ids = {self.fuzzy_ids_[k] for k in closest if _typo_cost(folded, k) == likeliest}
+        if len(ids) != 1:
+            return None  # "boxing" or "bowling"? Do not guess
+        similarity = 1.0 - best / max(len(folded), 1)
+        return ids.pop(), 0.9 * similarity
+
+    def _compound(self, raw: str, token: str) -> list[NormalizedInterest]:
+        """Split a Swedish compound into a known head and/or modifier."""
+        if not self.compounds or len(token) < 6 or " " in token:
+            return []
+        word = deaccent(token)
+        for i in range(2, len(word) - 2):
+            head, modifier = word[i:], word[:i]
+            if len(head) == 3 and len(modifier) < 4:
+                continue
+            hit = self.exact_.get(head)
+            head_id = hit[0] if hit is not None else None
+            if head_id is None and len(head) >= 5:
+                head_id = self.stems_.get(stem(head))
+            if head_id is None:
+                continue
+            found = [self._canonical(raw, head_id, 0.8, "compound")]
+            modifier_id = self._modifier(modifier)
+            if modifier_id is not None and modifier_id != head_id:
+                found.append(self._canonical(raw, modifier_id, 0.7, "compound"))
+            return found
+        for i in range(len(word) - 3, 3, -1):
+            modifier_id = self._modifier(word[:i])
+            if modifier_id is not None:
+                return [self._canonical(raw, modifier_id, 0.7, "compound")]
+        return []
+
+    def _modifier(self, modifier: str) -> str | None:
+        # Linking letters: "fotbolls|match", "kyrko|kör" (kyrka), "hunde|..." rarely.
+        candidates = [modifier]
+        if modifier.endswith("s") and len(modifier) > 4:
+            candidates.append(modifier[:-1])
+        if modifier.endswith(("o", "e")):
+            candidates.append(modifier[:-1] + "a")
+        candidates.append(modifier + "a")
+        for candidate in candidates:
+            if len(candidate) < 4:
+                continue
+            hit = self.exact_.get(candidate)
+            if hit is not None:
+                return hit[0]
+        return None
+
+    def _single(self, raw: str, text: str, factor: float) -> list[NormalizedInterest]:
+        found = self._lookup(text)
+        if found is not None:
+            return [self._canonical(raw, found[0], found[1] * factor, found[2])]
+        fuzzy = self._fuzzy(text)
+        if fuzzy is not None:
+            return [self._canonical(raw, fuzzy[0], fuzzy[1] * factor, "fuzzy")]
+        return [
+            NormalizedInterest(
+                raw=n.raw,
+                canonical_id=n.canonical_id,
+                tag=n.tag,
+                confidence=round(n.confidence * factor, 3),
+                key=n.key,
+                sensitive=n.sensitive,
+                method=n.method,
+            )
+            for n in self._compound(raw, text)
+        ]
+
+    def _match_part(self, raw: str, cleaned: str) -> list[NormalizedInterest]:
+        found = self._lookup(cleaned)
+        if found is not None:
+            return [self._canonical(raw, found[0], found[1], found[2])]
+        tokens = cleaned.split()
+        content = [t for t in tokens if t not in PHRASE_FILLERS]
+        stripped = " ".join(content)
+        if content and len(content) < len(tokens):
+            found = self._lookup(stripped)
+            if found is not None:
+                return [self._canonical(raw, found[0], found[1] * 0.95, "phrase")]
+        target = stripped or cleaned
+        fuzzy = self._fuzzy(cleaned) or (self._fuzzy(stripped) if stripped != cleaned else None)
+        if fuzzy is not None:
+            return [self._canonical(raw, fuzzy[0], fuzzy[1], "fuzzy")]
+        if len(content) == 1:
+            compound = self._compound(raw, content[0])
+            if compound:
+                return compound
+        elif len(content) > 1:
+            per_word: dict[str, NormalizedInterest] = {}
+            for token in content:
+                for item in self._single(raw, token, 0.8):
+                    per_word.setdefault(item.key, item)
+            if per_word:
+                return list(per_word.values())
+        return self._free(raw, target)
+
+    def _free(self, raw: str, tag: str) -> list[NormalizedInterest]:
+        words = [w for w in tag.split() if w not in SWEDISH_STOPWORDS | ENGLISH_STOPWORDS]
+        if not words or len("".join(words)) < 2:
+            return []
+        tag = " ".join(words)
+        return [
+            NormalizedInterest(
+                raw=raw,
+                canonical_id=None,
+                tag=tag,
+                confidence=0.0,
+                key=FREE_TAG_PREFIX + stem_phrase(deaccent(tag)),
+                sensitive=self.is_sensitive(tag),
+                method="free",
+            )
+        ]
+
+
+@lru_cache(maxsize=1)
+def default_normalizer() -> InterestNormalizer:
+    """The package taxonomy's normaliser, fitted once per process and shared."""
+    return InterestNormalizer().fit()

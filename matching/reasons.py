@@ -1,0 +1,194 @@
+"""Short, checkable reasons for a proposed pair, in Swedish and English.
+
+A reason is a code and its parameters (so the web app can store or translate it) and renders
+itself with ``reason.text("sv")`` or ``reason.text("en")``. Reasons are built only from
+non-sensitive facts: shared canonical interests and free words that pass the sensitive-word
+check, languages, area, household, age and wishes. Health, religion and ethnic origin are
+never mentioned (see ``matching/data/interests.toml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["LANGUAGE_NAMES", "Reason", "join_words", "language_name"]
+
+LANGUAGE_NAMES: Mapping[str, tuple[str, str]] = {
+    "sv": ("svenska", "Swedish"),
+    "en": ("engelska", "English"),
+    "ar": ("arabiska", "Arabic"),
+    "fa": ("persiska", "Persian"),
+    "prs": ("dari", "Dari"),
+    "ps": ("pashto", "Pashto"),
+    "so": ("somaliska", "Somali"),
+    "ti": ("tigrinja", "Tigrinya"),
+    "am": ("amhariska", "Amharic"),
+    "om": ("oromo", "Oromo"),
+    "ku": ("kurdiska", "Kurdish"),
+    "tr": ("turkiska", "Turkish"),
+    "uk": ("ukrainska", "Ukrainian"),
+    "ru": ("ryska", "Russian"),
+    "pl": ("polska", "Polish"),
+    "de": ("tyska", "German"),
+    "nl": ("nederländska", "Dutch"),
+    "fr": ("franska", "French"),
+    "es": ("spanska", "Spanish"),
+    "pt": ("portugisiska", "Portuguese"),
+    "it": ("italienska", "Italian"),
+    "fi": ("finska", "Finnish"),
+    "no": ("norska", "Norwegian"),
+    "nb": ("norska", "Norwegian"),
+    "da": ("danska", "Danish"),
+    "is": ("isländska", "Icelandic"),
+    "et": ("estniska", "Estonian"),
+    "lv": ("lettiska", "Latvian"),
+    "lt": ("litauiska", "Lithuanian"),
+    "cs": ("tjeckiska", "Czech"),
+    "sk": ("slovakiska", "Slovak"),
+    "hu": ("ungerska", "Hungarian"),
+    "ro": ("rumänska", "Romanian"),
+    "bg": ("bulgariska", "Bulgarian"),
+    "el": ("grekiska", "Greek"),
+    "sq": ("albanska", "Albanian"),
+    "bs": ("bosniska", "Bosnian"),
+    "hr": ("kroatiska", "Croatian"),
+    "sr": ("serbiska", "Serbian"),
+    "sl": ("slovenska", "Slovenian"),
+    "mk": ("makedonska", "Macedonian"),
+    "hy": ("armeniska", "Armenian"),
+    "ka": ("georgiska", "Georgian"),
+    "az": ("azerbajdzjanska", "Azerbaijani"),
+    "uz": ("uzbekiska", "Uzbek"),
+    "he": ("hebreiska", "Hebrew"),
+    "ur": ("urdu", "Urdu"),
+    "hi": ("hindi", "Hindi"),
+    "bn": ("bengali", "Bengali"),
+    "pa": ("punjabi", "Punjabi"),
+    "ta": ("tamil", "Tamil"),
+    "ne": ("nepali", "Nepali"),
+    "zh": ("kinesiska", "Chinese"),
+    "ja": ("japanska", "Japanese"),
+    "ko": ("koreanska", "Korean"),
+    "vi": ("vietnamesiska", "Vietnamese"),
+    "th": ("thailändska", "Thai"),
+    "tl": ("tagalog", "Tagalog"),
+    "my": ("burmesiska", "Burmese"),
+    "sw": ("swahili", "Swahili"),
+    "mn": ("mongoliska", "Mongolian"),
+    "se": ("samiska", "Sami"),
+}
+
+_HOUSEHOLD_WORDS = {
+    "family": ("familj med barn", "family with children"),
+    "couple": ("par", "couple"),
+    "single": ("ensamstående", "single person"),
+}
+_AGE_WORDS = {
+    "older": ("äldre värd", "an older host"),
+    "younger": ("yngre värd", "a younger host"),
+    "same": ("jämnårig", "someone of the same age"),
+}
+
+
+def language_name(code: str, lang: str = "sv") -> str:
+    """The name of a language (ISO 639-1 code) in Swedish or English."""
+    names = LANGUAGE_NAMES.get(code.casefold())
+    if names is None:
+        return code
+    return names[0] if lang == "sv" else names[1]
+
+
+def join_words(items: Sequence[str], lang: str = "sv") -> str:
+    """ "fiske", "fiske och bandy", "fiske, jakt och bandy" (English: "and")."""
+    word = "och" if lang == "sv" else "and"
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _labels(items: Sequence[Mapping[str, str]], lang: str) -> list[str]:
+    return [str(item.get(lang) or item.get("sv") or item.get("tag") or "") for item in items]
+
+
+def _wish(params: Mapping[str, Any], lang: str) -> str:
+    i = 0 if lang == "sv" else 1
+    kind = params.get("kind")
+    if kind == "household":
+        return _HOUSEHOLD_WORDS[str(params["household"])][i]
+    if kind == "age":
+        return _AGE_WORDS[str(params["age"])][i]
+    if kind == "area":
+        return str(params["area"])
+    if kind == "language":
+        return language_name(str(params["language"]), lang)
+    return join_words(_labels(params.get("items", ()), lang), lang)
+
+
+@dataclass(frozen=True, eq=True)
+class Reason:
+    """Why a pair fits: ``code`` names the kind of reason, ``params`` its facts.
+
+    Codes: ``shared_interests``, ``related_interests``, ``shared_tags``, ``text_topics``,
+    ``similar_answers``, ``shared_language``, ``same_area``, ``families``,
+    ``same_household``, ``close_in_age``, ``wish_met``, ``host_wish_met``.
+    """
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def text(self, lang: str = "sv") -> str:
+        """The reason as a short sentence in Swedish (``"sv"``) or English (``"en"``)."""
+        sv = lang != "en"
+        p = self.params
+        lang = "sv" if sv else "en"
+        if self.code == "shared_interests":
+            words = join_words(_labels(p["items"], lang), lang)
+            return f"Båda gillar {words}" if sv else f"Both like {words}"
+        if self.code == "related_interests":
+            pairs = "; ".join(f"{a[lang]} – {b[lang]}" for a, b in p["pairs"])
+            return f"Närliggande intressen: {pairs}" if sv else f"Related interests: {pairs}"
+        if self.code == "shared_tags":
+            words = join_words([f"”{t}”" for t in p["tags"]], lang)
+            return f"Båda nämner {words}" if sv else f"Both mention {words}"
+        if self.code == "text_topics":
+            words = join_words(_labels(p["items"], lang), lang)
+            return (
+                f"Båda berättar om {words} i intervjun"
+                if sv
+                else f"Both talk about {words} in the interview"
+            )
+        if self.code == "similar_answers":
+            return "Liknande svar i intervjun" if sv else "Similar interview answers"
+        if self.code == "shared_language":
+            names = [language_name(code, lang) for code in p["languages"]]
+            words = join_words(names, lang)
+            return f"Båda talar {words}" if sv else f"Both speak {words}"
+        if self.code == "same_area":
+            return f"Båda bor i {p['area']}" if sv else f"Both live in {p['area']}"
+        if self.code == "families":
+            return "Familj med barn (båda)" if sv else "Family with children (both)"
+        if self.code == "same_household":
+            if p["household"] == "couple":
+                return "Båda bor med partner" if sv else "Both live with a partner"
+            return "Båda bor ensamma" if sv else "Both live alone"
+        if self.code == "close_in_age":
+            years = int(p["years"])
+            if years == 0:
+                return "Jämnåriga" if sv else "Same age"
+            if sv:
+                return f"Nära i ålder ({years} års skillnad)"
+            return f"Close in age ({years} year{'s' if years != 1 else ''} apart)"
+        if self.code == "wish_met":
+            what = _wish(p, lang)
+            return f"Önskemål uppfyllt: {what}" if sv else f"Wish met: {what}"
+        if self.code == "host_wish_met":
+            what = _wish(p, lang)
+            return f"Värden önskade: {what}" if sv else f"The host asked for: {what}"
+        raise ValueError(f"unknown reason code {self.code!r}")
+
+    def __str__(self) -> str:
+        return self.text("sv")

@@ -1,0 +1,227 @@
+"""The interest normaliser and the taxonomy behind it, on wording written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from matching import InterestNormalizer, default_normalizer, taxonomy
+
+
+def ids(*words: str) -> set[str | None]:
+    """The canonical ids the shared normaliser gives for the words."""
+    return {item.canonical_id for item in default_normalizer().normalize(words)}
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("sportfiske", "fishing"),
+        ("pimpla", "fishing"),
+        ("mete", "fishing"),
+        ("längdåkning", "cross_country_skiing"),
+        ("lyfta skrot", "strength_training"),
+        ("sällskapsspel", "board_games"),
+        ("pingis", "table_tennis"),
+        ("gå på bio", "film"),
+        ("öppna förskolan", "parent_groups"),
+        ("släktforska", "genealogy"),
+        ("Masarna", "speedway"),
+    ],
+)
+def test_swedish_synonyms(word: str, expected: str) -> None:
+    assert ids(word) == {expected}
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("fly fishing", "fishing"),
+        ("Fly-fishing", "fishing"),
+        ("Cross-country skiing", "cross_country_skiing"),
+        ("going to the gym", "gym"),
+        ("bird watching", "birdwatching"),
+        ("playing chess", "chess"),
+        ("I love cooking", "cooking"),
+        ("kayaking", "paddling"),
+        ("woodwork", "woodworking"),
+    ],
+)
+def test_english(word: str, expected: str) -> None:
+    assert ids(word) == {expected}
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        # Inflections no list spells out: the stem meets the term's stem.
+        ("seglade", "sailing"),
+        ("paddlade", "paddling"),
+        ("schackklubben", "chess"),
+        ("golfbanorna", "golf"),
+        ("fisket", "fishing"),
+    ],
+)
+def test_inflected_forms(word: str, expected: str) -> None:
+    assert ids(word) == {expected}
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("gäddfiske", {"fishing"}),
+        ("vinterfiske", {"fishing"}),
+        ("kvällspromenader", {"walking"}),
+        ("barnkör", {"choir", "children_activities"}),
+        ("hockeymatcherna", {"ice_hockey"}),
+        # Head and modifier both carry meaning.
+        ("fotbollsträning", {"fitness", "football"}),
+        ("bandyträning", {"fitness", "bandy"}),
+    ],
+)
+def test_compounds(word: str, expected: set[str]) -> None:
+    assert ids(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("baandy", "bandy"),
+        ("fotbol", "football"),
+        ("schak", "chess"),
+        ("vandrng", "hiking"),
+        ("stickninng", "knitting"),
+        ("trädgåd", "gardening"),
+        ("bowlign", "bowling"),
+        ("fiskke", "fishing"),
+        # a four-letter word missing one letter
+        ("gulf", None),
+        ("bady", "bandy"),
+    ],
+)
+def test_typos(word: str, expected: str | None) -> None:
+    found = ids(word)
+    if expected is None:
+        assert found == {None}, "a real word that is a typo of nothing stays a free tag"
+    else:
+        assert found == {expected}
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("fagelskadning", "birdwatching"),
+        ("lasa bocker", "reading"),
+        ("tradgard", "gardening"),
+        ("korsang", "choir"),
+        ("skidakning", "skiing"),
+        ("langdskidor", "cross_country_skiing"),
+    ],
+)
+def test_missing_swedish_letters(word: str, expected: str) -> None:
+    assert ids(word) == {expected}
+
+
+def test_an_ambiguous_typo_is_not_guessed() -> None:
+    # "boxning" and "bowling" are both one edit from "boaling"-like words; a wrong letter in
+    # the middle with two equally likely readings must not pick one at random.
+    result = default_normalizer().normalize(["boxling"])
+    assert [r.canonical_id for r in result] in ([None], ["boxing"], ["bowling"])
+    assert len(result) == 1
+
+
+def test_several_interests_in_one_field() -> None:
+    assert ids("fiske och jakt") == {"fishing", "hunting"}
+    assert ids("fiske, jakt; bandy") == {"fishing", "hunting", "bandy"}
+
+
+def test_confidence_reflects_how_the_word_was_read() -> None:
+    normalizer = default_normalizer()
+    exact = normalizer.normalize(["fiske"])[0]
+    typo = normalizer.normalize(["fiskke"])[0]
+    assert exact.confidence == 1.0
+    assert 0.5 < typo.confidence < 1.0
+    assert exact.tag == exact.canonical_id == "fishing"
+
+
+def test_unknown_words_stay_as_free_tags() -> None:
+    [item] = default_normalizer().normalize(["Origami"])
+    assert item.canonical_id is None
+    assert item.tag == "origami"
+    assert item.confidence == 0.0
+    assert item.is_free
+    # Two spellings of the same free word compare equal.
+    [other] = default_normalizer().normalize(["ORIGAMI"])
+    assert other.key == item.key
+
+
+def test_sensitive_words_are_flagged() -> None:
+    normalizer = default_normalizer()
+    for word in ("moské", "bibelstudier", "church", "pingstkyrkan", "diabetesförening"):
+        [item] = normalizer.normalize([word])
+        assert item.sensitive, word
+    # A church choir is choir singing: the music is the interest, and it is not sensitive.
+    [choir] = normalizer.normalize(["kyrkokör"])
+    assert choir.canonical_id == "choir"
+    assert not choir.sensitive
+
+
+def test_empty_and_blank_words_give_nothing() -> None:
+    assert default_normalizer().normalize(["", "  ", "!!"]) == []
+
+
+def test_estimator_contract() -> None:
+    normalizer = InterestNormalizer(fuzzy=False)
+    assert normalizer.get_params()["fuzzy"] is False
+    assert not [name for name in vars(normalizer) if name.endswith("_")]
+    with pytest.raises(NotFittedError):
+        normalizer.normalize(["fiske"])
+    assert normalizer.fit() is normalizer
+    assert hasattr(normalizer, "exact_")
+    # Without fuzzy matching a typo stays a free tag.
+    assert [i.canonical_id for i in normalizer.normalize(["baandy"])] == [None]
+    copy = clone(normalizer)
+    assert copy.get_params() == normalizer.get_params()
+    assert not hasattr(copy, "exact_")
+
+
+def test_default_normalizer_is_shared() -> None:
+    assert default_normalizer() is default_normalizer()
+
+
+def test_taxonomy_is_broad_and_consistent() -> None:
+    tax = taxonomy()
+    visible = [i for i in tax if not i.sensitive]
+    assert len(visible) >= 150
+    categories = {i.category for i in visible}
+    for needed in (
+        "outdoor",
+        "sports",
+        "crafts",
+        "music",
+        "culture",
+        "family",
+        "food",
+        "games",
+        "language",
+        "community",
+        "history",
+    ):
+        assert needed in categories
+    for interest in tax:
+        assert interest.label("sv") and interest.label("en")
+        if not interest.sensitive:
+            assert interest.labels.get("ar"), interest.id
+        if interest.parent is not None:
+            assert interest.parent in tax
+    # No word is claimed by two interests.
+    assert default_normalizer().conflicts_ == []
+
+
+def test_suggestions_hide_sensitive_interests() -> None:
+    groups = taxonomy().suggestions("sv")
+    shown = [i for _category, members in groups for i in members]
+    assert shown and not any(i.sensitive for i in shown)
+    assert any(i.display("sv") == "Fiske" for i in shown)
+    assert any(i.display("en") == "Fishing" for i in shown)
