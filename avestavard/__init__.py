@@ -92,6 +92,10 @@ def register_extensions(app: Flask) -> None:
                 cursor = dbapi_conn.cursor()
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA busy_timeout=10000")
+                # WAL lets readers work while the mail sender and jobs write; NORMAL sync is
+                # durable against a killed process (an OS crash may lose the last commits).
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
                 cursor.close()
 
 

@@ -1,4 +1,17 @@
-"""The mail outbox: every email is a row written in the transaction that causes it."""
+"""The mail outbox: every email is a row written in the transaction that causes it.
+
+Life of a row (see :mod:`avestavard.services.mail_sender`)::
+
+    queued ──claim──▶ sending ──250──▶ sent
+                        │  ├──4xx / dropped before the data──▶ retry ──(due)──▶ sending …
+                        │  ├──5xx, or too many attempts──────▶ failed   (coordinators decide)
+                        │  └──no reply after the data────────▶ unknown  (coordinators decide)
+                        └──sender died: handed over? unknown : retry
+
+``handed_over_at`` is the sender's mark, committed just before it gives the message to the
+server: after a crash it separates the rows that may have been delivered from those that
+certainly were not.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +33,10 @@ class OutboxStatus(enum.StrEnum):
     RETRY = "retry"  # temporary failure, next_attempt_at says when
     FAILED = "failed"  # permanent failure, shown to coordinators
     UNKNOWN = "unknown"  # the server may or may not have accepted it: never resent on its own
+
+
+# Statuses a sender may claim when next_attempt_at has come.
+DUE_STATUSES = (OutboxStatus.QUEUED, OutboxStatus.RETRY)
 
 
 class OutboxMessage(Base):
@@ -49,6 +66,17 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A fresh token per claim: a sender only touches rows that still carry its token, so a
+    # row taken back from a sender that looked dead is never sent by both.
+    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Set (and committed) just before the message is given to the SMTP server.
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # How many times a coordinator deliberately sent it again (same Message-ID each time).
+    resend_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.status.value}>"

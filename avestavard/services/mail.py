@@ -1,11 +1,67 @@
-"""Queueing mail: an outbox row written in the same transaction as the change that causes it."""
+"""Queueing mail, and the coordinators' decisions about mail that could not be delivered.
+
+:func:`queue_mail` writes an outbox row in the same transaction as the change that causes it;
+:mod:`avestavard.services.mail_sender` delivers it after that transaction has committed.
+Messages that end ``failed`` (the server refused them) or ``unknown`` (the connection was lost
+after the message was handed over, so it may have arrived) wait for a coordinator:
+:func:`retry_failed_message`, :func:`mark_unknown_as_sent` and :func:`resend_unknown_message`.
+Every decision is audit-logged.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from avestavard.models import OutboxMessage
+from avestavard.errors import Conflict, NotFound, ValidationFailed
+from avestavard.models import OutboxMessage, OutboxStatus
+from avestavard.services.audit import Actor, record
+
+# Headers the sender writes itself; a row may not replace them.
+RESERVED_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "sender",
+        "return-path",
+    }
+)
+
+AUDIT_SUBJECT = "outbox_message"
+
+
+def _has_line_break(value: str) -> bool:
+    return "\r" in value or "\n" in value
+
+
+def _check_message(to: str, subject: str, headers: dict[str, str]) -> None:
+    """Refuse what would break the message or inject headers into it."""
+    errors: dict[str, str] = {}
+    if _has_line_break(to) or "@" not in to or len(to) > 254:
+        errors["to"] = "invalid recipient address"
+    if _has_line_break(subject) or len(subject) > 300:
+        errors["subject"] = "subject must be one line of at most 300 characters"
+    for name, value in headers.items():
+        if name.lower() in RESERVED_HEADERS:
+            errors[name] = "this header is set by the sender"
+        elif not name.isascii() or not name or any(c in name for c in " :\t\r\n"):
+            errors[name] = "invalid header name"
+        elif _has_line_break(value):
+            errors[name] = "header value must be one line"
+    if errors:
+        raise ValidationFailed("the email cannot be queued", errors=errors)
 
 
 def queue_mail(
@@ -22,8 +78,12 @@ def queue_mail(
 
     Queueing the same key twice returns the existing row: a retried request or a re-run job
     never sends a message twice. The unique constraint on the key backs this up when two
-    transactions race.
+    transactions race. ``headers`` are extra headers (e.g. ``List-Unsubscribe``); the ones the
+    sender writes itself (From, To, Subject, Message-ID ...) are refused with ValidationFailed,
+    as are line breaks in the recipient, the subject or a header value.
     """
+    headers = dict(headers or {})
+    _check_message(to, subject, headers)
     existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
     if existing is not None:
         return existing
@@ -33,8 +93,115 @@ def queue_mail(
         subject=subject,
         body_text=text,
         body_html=html,
-        headers=headers or {},
+        headers=headers,
     )
     session.add(message)
+    session.flush()
+    return message
+
+
+# --------------------------------------------------------------------------- coordinators
+
+
+def outbox_counts(session: Session) -> dict[OutboxStatus, int]:
+    """How many messages are in each status (every status present, zero if none)."""
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    counts = dict.fromkeys(OutboxStatus, 0)
+    for status, count in rows:
+        counts[OutboxStatus(status)] = count
+    return counts
+
+
+def messages_in_status(
+    session: Session, status: OutboxStatus, limit: int = 200
+) -> Sequence[OutboxMessage]:
+    """Messages in ``status``, the most recently tried first."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == status)
+        .order_by(OutboxMessage.last_attempt_at.desc().nulls_last(), OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def _locked_message(session: Session, message_id: int) -> OutboxMessage:
+    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None:
+        raise NotFound(_("Meddelandet finns inte."))
+    return message
+
+
+def _require_status(message: OutboxMessage, status: OutboxStatus) -> None:
+    # A second click, or another coordinator, got there first.
+    if message.status != status:
+        raise Conflict(
+            _(
+                "Meddelandet har redan hanterats, kanske av någon annan. "
+                "Gå tillbaka till sidan E-post och ladda om den."
+            )
+        )
+
+
+def _queue_again(message: OutboxMessage, now: datetime) -> None:
+    # Attempts count anew after a coordinator's decision: the full retry schedule applies.
+    message.attempts = 0
+    message.status = OutboxStatus.RETRY
+    message.next_attempt_at = now
+    message.claim_token = None
+    message.claimed_by = None
+    message.claimed_at = None
+    message.handed_over_at = None
+
+
+def retry_failed_message(
+    session: Session, actor: Actor, message_id: int, *, now: datetime
+) -> OutboxMessage:
+    """Send a failed message again, with a fresh count of attempts."""
+    message = _locked_message(session, message_id)
+    _require_status(message, OutboxStatus.FAILED)
+    _queue_again(message, now)
+    record(session, actor, "outbox_retry", AUDIT_SUBJECT, message.id)
+    session.flush()
+    return message
+
+
+def retry_all_failed(session: Session, actor: Actor, *, now: datetime) -> int:
+    """Retry every failed message (after the mail server was fixed); returns how many."""
+    messages = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED).with_for_update()
+    ).all()
+    for message in messages:
+        _queue_again(message, now)
+        record(session, actor, "outbox_retry", AUDIT_SUBJECT, message.id)
+    session.flush()
+    return len(messages)
+
+
+def mark_unknown_as_sent(
+    session: Session, actor: Actor, message_id: int, *, now: datetime
+) -> OutboxMessage:
+    """The coordinator found out that an unknown message did arrive: record it as sent."""
+    message = _locked_message(session, message_id)
+    _require_status(message, OutboxStatus.UNKNOWN)
+    message.status = OutboxStatus.SENT
+    message.sent_at = message.handed_over_at or now
+    message.claim_token = None
+    record(session, actor, "outbox_mark_sent", AUDIT_SUBJECT, message.id)
+    session.flush()
+    return message
+
+
+def resend_unknown_message(
+    session: Session, actor: Actor, message_id: int, *, now: datetime
+) -> OutboxMessage:
+    """Deliberately send an unknown message again (same Message-ID, so it can be recognised)."""
+    message = _locked_message(session, message_id)
+    _require_status(message, OutboxStatus.UNKNOWN)
+    _queue_again(message, now)
+    message.resend_count += 1
+    record(session, actor, "outbox_resend", AUDIT_SUBJECT, message.id)
     session.flush()
     return message
