@@ -1,0 +1,59 @@
+"""Forms of the coordinators' welcome-letter pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class InmoversUploadForm(FlaskForm):
+    """Upload of the register extract (first step: a dry-run report)."""
+
+    file = FileField(_l("Fil från folkbokföringen (CSV)"), validators=[FileRequired()])
+
+
+class InmoversConfirmForm(FlaskForm):
+    """Second step: import the file whose report was shown."""
+
+    token = HiddenField(validators=[DataRequired()])
+
+
+class LetterTextForm(FlaskForm):
+    """A coordinator's version of one letter text."""
+
+    subject = StringField(_l("Ämne"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
+
+
+class PreviewForm(FlaskForm):
+    """Which letter to preview (GET form, no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    stage = SelectField(_l("Etapp"), coerce=int)
+    age_group = SelectField(_l("Åldersgrupp"))
+    language = SelectField(_l("Språk"))
+    household = IntegerField(_l("Hushåll (nummer, valfritt)"), validators=[Optional()])
+
+
+class LinkNewcomerForm(FlaskForm):
+    """Link a registered newcomer to a household by hand."""
+
+    newcomer_id = HiddenField(validators=[DataRequired()])
+
+
+class HouseholdSearchForm(FlaskForm):
+    """Search households (GET)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Sök på namn, gata eller ort"), validators=[Optional(), Length(max=200)])
+
+
+class CsrfOnlyForm(FlaskForm):
+    """A button that changes something (reset a text, remove a link): only the CSRF token."""
