@@ -101,13 +101,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach each area's blueprint."""
+    import avestavard.auth.password  # noqa: F401  (set-password and change-password pages)
     from avestavard.admin import bp as admin_bp
     from avestavard.auth.views import bp as auth_bp
     from avestavard.coordinator import bp as coordinator_bp
     from avestavard.host import bp as host_bp
     from avestavard.public import bp as public_bp
-
-    import avestavard.auth.password  # noqa: F401  (set-password and change-password pages)
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
