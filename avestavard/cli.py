@@ -53,18 +53,39 @@ def create_user_command(email: str, role: str, name: str) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load demo data (only into an empty database) and print the demo logins."""
-    from avestavard.services.demo import DEMO_PASSWORD, load_demo
+    from flask import current_app
+    from sqlalchemy import select
 
-    created = load_demo(db.session)
+    from avestavard.models import User, utcnow
+    from avestavard.services.demo import (
+        ADMIN_EMAIL,
+        COORDINATOR_EMAIL,
+        DEMO_PASSWORD,
+        HOST_EMAIL,
+        DemoSettings,
+        load_demo,
+    )
+
+    # The one reading of the clock: the whole demo is dated from here.
+    now = utcnow()
+    created = load_demo(db.session, now=now, settings=DemoSettings.from_config(current_app.config))
     db.session.commit()
-    if created:
-        click.echo(f"Demodata inläst: {created.hosts} värdar, {created.newcomers} nyinflyttade.")
-    else:
+    if created is None:
         click.echo("Databasen har redan data: demodata lästes inte in.")
+        # Demo logins only where the demo was loaded earlier, never on a database in real use.
+        if db.session.scalar(select(User.id).where(User.email == COORDINATOR_EMAIL)) is None:
+            return
+    else:
+        click.echo(
+            f"Demodata inläst: {created.hosts} värdar, {created.newcomers} nyinflyttade, "
+            f"{created.matches} matchningar, {created.proposals} förslag, "
+            f"{created.households} hushåll, {created.letters} välkomstbrev, "
+            f"{created.emails} e-postmeddelanden."
+        )
     click.echo("")
-    click.echo("  Demo-inloggning (samordnare):    samordnare@avesta.example / " + DEMO_PASSWORD)
-    click.echo("  Demo-inloggning (administratör): admin@avesta.example / " + DEMO_PASSWORD)
-    click.echo("  Demo-inloggning (värd):          vard@avesta.example / " + DEMO_PASSWORD)
+    click.echo(f"  Demo-inloggning (samordnare):    {COORDINATOR_EMAIL} / {DEMO_PASSWORD}")
+    click.echo(f"  Demo-inloggning (administratör): {ADMIN_EMAIL} / {DEMO_PASSWORD}")
+    click.echo(f"  Demo-inloggning (värd):          {HOST_EMAIL} / {DEMO_PASSWORD}")
     click.echo("")
 
 
