@@ -25,6 +25,7 @@ from avestavard.extensions import db
 from avestavard.models import HostStatus, Household, NewcomerStatus
 from avestavard.public.register_forms import parse_birth_year
 from avestavard.security import coordinator_required
+from avestavard.services.accounts import AccountSettings
 from avestavard.services.export import to_json
 from avestavard.services.profiles import (
     HostProfileInput,
@@ -157,24 +158,27 @@ def edit_host(host_id: int) -> Response | tuple[str, int] | str:
 
 @bp.route("/hosts/<int:host_id>/account", methods=["POST"])
 @coordinator_required
-def host_account(host_id: int) -> Response | tuple[str, int]:
-    """Create a login account for a host."""
+def host_account(host_id: int) -> str | tuple[str, int]:
+    """Create a login account for a host; the answer shows the set-password link once."""
     form = HostAccountForm()
     if form.validate_on_submit():
         try:
-            create_host_account(
+            link = create_host_account(
                 db.session,
                 current_user,
                 host_id,
                 email=form.email.data,
-                password=form.password.data or "",
+                now=datetime.now(UTC),
+                settings=AccountSettings.from_config(current_app.config),
             )
         except ValidationFailed as exc:
             _show_errors(form, exc)
         else:
             db.session.commit()
-            flash(_("Värden kan nu logga in."), "success")
-            return redirect(url_for("coordinator.host_detail", host_id=host_id))
+            # Shown this once (pages are never cached); the same link went out by email.
+            return render_template(
+                "coordinator/profiles/host_account_link.html", link=link, host_id=host_id
+            )
     host = get_host(db.session, current_user, host_id)
     db.session.commit()
     return render_template(

@@ -10,7 +10,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
-    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -38,7 +37,6 @@ from avestavard.public.register_forms import (
     language_choices,
     parse_birth_year,
 )
-from avestavard.services.users import MIN_PASSWORD_LENGTH
 
 
 def _text(label: Any) -> TextAreaField:
@@ -163,22 +161,14 @@ class NewcomerEditForm(FlaskForm):
 
 
 class HostAccountForm(FlaskForm):
-    """A login for a host, so they can edit their own profile and pause themselves."""
+    """A login for a host, so they can edit their own profile and pause themselves.
+
+    No password: the host chooses one through a set-password link.
+    """
 
     email = EmailField(
         _l("E-postadress för inloggning"),
         validators=[DataRequired(_l("Fyll i en e-postadress.")), Length(max=254)],
-    )
-    password = PasswordField(
-        _l("Första lösenord"),
-        validators=[
-            DataRequired(_l("Fyll i ett lösenord.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=_l("Lösenordet måste ha minst %(min)d tecken.", min=MIN_PASSWORD_LENGTH),
-            ),
-        ],
     )
 
     def validate_email(self, field: Any) -> None:

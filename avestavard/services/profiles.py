@@ -37,14 +37,13 @@ from avestavard.models import (
     OutboxStatus,
     RegistrationConfirmation,
     Role,
-    User,
 )
 from avestavard.models.matches import ACTIVE_MATCH_STATES, Match
 from avestavard.services import audit
+from avestavard.services.accounts import AccountSettings, PasswordLink, create_host_login
 from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.export import host_record, matches_for, newcomer_record
 from avestavard.services.mail import queue_mail
-from avestavard.services.users import create_user
 from matching import default_normalizer, taxonomy
 
 PersonKind = Literal["host", "newcomer"]
@@ -736,25 +735,27 @@ def resume_due_hosts(session: Session, today: date) -> int:
 
 
 def create_host_account(
-    session: Session, actor: Actor, host_id: int, *, email: str | None, password: str
-) -> User:
-    """Give a host a login account (role host) so they can edit their own profile."""
+    session: Session,
+    actor: Actor,
+    host_id: int,
+    *,
+    email: str | None,
+    now: datetime,
+    settings: AccountSettings,
+) -> PasswordLink:
+    """Give a host a login account (role host) so they can edit their own profile.
+
+    Nobody types the host's password: the host chooses it through a one-time set-password link,
+    emailed to them and returned so the coordinator can pass it on by phone.
+    """
     _require_coordinator(actor)
-    host = _host(session, host_id)
-    if host.user_id is not None:
-        raise Conflict(_("Värden har redan ett konto."))
-    user = create_user(
-        session,
-        email=(email or host.email or "").strip(),
-        password=password,
-        role=Role.HOST,
-        name=host.name,
-    )
-    user.preferred_language = host.preferred_language if host.preferred_language != "ar" else "sv"
-    host.user_id = user.id
-    session.flush()
+    # Locked: two coordinators pressing the button at once must not make two logins.
+    host = session.get(Host, host_id, with_for_update=True)
+    if host is None:
+        raise NotFound(_("Värden finns inte."))
+    link = create_host_login(session, actor, host, email=email, now=now, settings=settings)
     audit.record(session, actor, "create-account", "host", host.id)
-    return user
+    return link
 
 
 # --------------------------------------------------------------------------- newcomers

@@ -22,7 +22,7 @@ from avestavard.models import (
     User,
 )
 from avestavard.services.mail import queue_mail
-from tests.conftest import PASSWORD, csrf_token_from, login
+from tests.conftest import csrf_token_from, login
 
 INTERVIEW = {
     "interviewer": "Kerstin Lind",
@@ -158,27 +158,116 @@ def test_coordinator_edits_a_host_and_pauses_them(coordinator_client, app):
     assert actions == ["create", "view", "view", "update"]
 
 
-def test_coordinator_gives_a_host_a_login(coordinator_client, app, client):
+LINK = re.compile(r"https?://[^/\s\"<]+(/password/[A-Za-z0-9_.\-]+)")
+HOST_PASSWORD = "en lång mening som lösenord"
+
+
+def link_path(text: str) -> str:
+    """The path of the set-password link in a page or an email."""
+    match = LINK.search(text)
+    assert match, "no set-password link"
+    return match.group(1)
+
+
+def give_login(client: Any, host_id: int, email: str) -> Any:
+    """Press "Skapa inloggning" on the host's page, as a coordinator would."""
+    page = client.get(f"/coordinator/hosts/{host_id}").get_data(as_text=True)
+    return client.post(
+        f"/coordinator/hosts/{host_id}/account",
+        data={"email": email, "csrf_token": csrf_token_from(page)},
+    )
+
+
+def test_coordinator_gives_a_host_a_login_link_not_a_password(coordinator_client, app):
     form_post(coordinator_client, "/coordinator/hosts/new", INTERVIEW)
     with app.app_context():
         host_id = db.session.scalars(select(Host.id)).one()
-    url = f"/coordinator/hosts/{host_id}/account"
-    token = csrf_token_from(coordinator_client.get(f"/coordinator/hosts/{host_id}").data.decode())
-    short = coordinator_client.post(
-        url, data={"email": "karin.berg@avesta.example", "password": "short", "csrf_token": token}
-    )
-    assert short.status_code == 400
-    assert "Lösenordet måste ha minst 10 tecken." in unescape(short.get_data(as_text=True))
-    ok = coordinator_client.post(
-        url, data={"email": "karin.berg@avesta.example", "password": PASSWORD, "csrf_token": token}
-    )
-    assert ok.status_code == 302
+    detail_url = f"/coordinator/hosts/{host_id}"
+    detail = unescape(coordinator_client.get(detail_url).get_data(as_text=True))
+    assert 'type="password"' not in detail  # the coordinator never types the host's password
+    assert 'value="karin.berg@avesta.example"' in detail  # the host's address is suggested
+
+    wrong = give_login(coordinator_client, host_id, "karin@")
+    assert wrong.status_code == 400
+    assert 'id="email-error">Skriv en giltig e-postadress' in unescape(wrong.get_data(as_text=True))
+
+    answer = give_login(coordinator_client, host_id, "karin.berg@avesta.example")
+    page = unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 200
+    assert "Inloggningen är skapad" in page
+    assert "Länken visas bara nu" in page
+    assert "Den har skickats med e-post till karin.berg@avesta.example" in page
+    path = link_path(page)
     with app.app_context():
         host = db.session.get(Host, host_id)
-        assert host.user is not None and host.user.role == Role.HOST
-    coordinator_client.post("/logout", data={"csrf_token": token})
-    assert login(client, "karin.berg@avesta.example").status_code == 302
-    assert "Karin Berg" in client.get("/host/profile").get_data(as_text=True)
+        assert host.user is not None
+        assert (host.user.role, host.user.email) == (Role.HOST, "karin.berg@avesta.example")
+        user_id = host.user.id
+        [mail] = db.session.scalars(select(OutboxMessage)).all()
+        assert mail.to_address == "karin.berg@avesta.example"
+        assert mail.subject == "Ditt konto i AvestaVärd"
+        assert link_path(mail.body_text) == path
+    # Nobody knows the account's password until Karin chooses one.
+    assert login(app.test_client(), "karin.berg@avesta.example").status_code == 401
+    assert audit(app, "host", host_id)[-1] == ("samordnare@avesta.example", "create-account")
+    assert audit(app, "user", user_id) == [("samordnare@avesta.example", "account-create")]
+
+    # The link is not shown again: the host's page shows the login, not a new form.
+    again = unescape(coordinator_client.get(detail_url).get_data(as_text=True))
+    assert path not in again
+    assert "Skapa inloggning" not in again
+    assert "karin.berg@avesta.example" in again
+
+
+def test_host_sets_a_password_through_the_link_and_sees_their_profile(
+    coordinator_client, app, client
+):
+    # Karin prefers English: the email with the link is in English.
+    form_post(
+        coordinator_client, "/coordinator/hosts/new", {**INTERVIEW, "preferred_language": "en"}
+    )
+    with app.app_context():
+        host_id = db.session.scalars(select(Host.id)).one()
+    assert give_login(coordinator_client, host_id, "karin.berg@avesta.example").status_code == 200
+    with app.app_context():
+        [mail] = db.session.scalars(select(OutboxMessage)).all()
+        assert mail.subject == "Your account in AvestaVärd"
+        assert "Choose your password with the link below" in mail.body_text
+        path = link_path(mail.body_text)
+
+    karin = app.test_client()
+    opened = karin.get(path)
+    assert opened.status_code == 200
+    assert "karin.berg@avesta.example" in unescape(opened.get_data(as_text=True))
+    token = csrf_token_from(opened.get_data(as_text=True))
+    done = karin.post(
+        path,
+        data={"password": HOST_PASSWORD, "password_again": HOST_PASSWORD, "csrf_token": token},
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith("/login")
+
+    assert login(karin, "karin.berg@avesta.example", HOST_PASSWORD).status_code == 302
+    profile = karin.get("/host/profile")
+    assert profile.status_code == 200
+    html = unescape(profile.get_data(as_text=True))
+    assert "Karin Berg" in html and "Uppvuxen i Krylbo, arbetat på bruket." in html
+    # The link worked once.
+    assert app.test_client().get(path).status_code == 410
+
+
+def test_a_login_address_already_in_use_is_shown_at_the_field(coordinator_client, app, make_user):
+    make_user("coordinator", email="upptagen@avesta.example")
+    form_post(coordinator_client, "/coordinator/hosts/new", INTERVIEW)
+    with app.app_context():
+        host_id = db.session.scalars(select(Host.id)).one()
+    answer = give_login(coordinator_client, host_id, "Upptagen@avesta.example")
+    assert answer.status_code == 400
+    html = unescape(answer.get_data(as_text=True))
+    assert 'id="email-error">Det finns redan ett konto med den e-postadressen.' in html
+    assert 'value="Upptagen@avesta.example"' in html  # what was typed stays
+    with app.app_context():
+        assert db.session.get(Host, host_id).user_id is None
+        assert db.session.scalars(select(OutboxMessage)).all() == []
 
 
 def test_coordinator_edits_a_newcomer(coordinator_client, app):

@@ -37,15 +37,17 @@ def test_host_sees_and_edits_only_their_own_profile(app, client, make_user):
     karin = make_user("host", email="karin@avesta.example")
     other = make_user("host", email="erik@avesta.example")
     karin_id = make_host(app, karin.id)
-    make_host(app, other.id, name="Erik Secret", past="Hemlig text om Erik.")
+    erik_id = make_host(app, other.id, name="Erik Secret", past="Hemlig text om Erik.")
     login(client, karin.email)
 
     page = unescape(client.get("/host/profile").get_data(as_text=True))
     assert "Karin Berg" in page and "Uppvuxen i Krylbo." in page
     assert "Erik Secret" not in page and "Hemlig text om Erik." not in page
     # there is no way to ask for someone else's profile
-    assert client.get("/host/profile?host_id=2").get_data(as_text=True).count("Erik") == 0
-    assert client.get("/coordinator/hosts/1").status_code == 403
+    assert client.get(f"/host/profile?host_id={erik_id}").get_data(as_text=True).count("Erik") == 0
+    # Coordinators' pages: refused, and a page about one person does not even exist for a host.
+    assert client.get("/coordinator/").status_code == 403
+    assert client.get(f"/coordinator/hosts/{erik_id}").status_code == 404
 
     edit = client.get("/host/profile/edit")
     token = csrf_token_from(edit.get_data(as_text=True))
