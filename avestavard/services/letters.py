@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import logging
 import re
 import secrets
@@ -31,6 +32,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from pypdf import PdfReader
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -779,6 +781,8 @@ def complete_batch(
     ]
     pdf = render_print_batch_pdf(contents)
     csv_bytes = render_address_csv(contents)
+    # Counted from the PDF itself, so the batch page shows what will actually be printed.
+    page_count = len(PdfReader(io.BytesIO(pdf)).pages)
     result = session.execute(
         update(LetterBatch)
         .where(LetterBatch.id == batch_id, LetterBatch.completed_at.is_(None))
@@ -788,6 +792,7 @@ def complete_batch(
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),
             csv_sha256=hashlib.sha256(csv_bytes).hexdigest(),
             letter_count=len(letters),
+            page_count=page_count,
             completed_at=now or utcnow(),
         )
         .execution_options(synchronize_session=False)

@@ -21,6 +21,8 @@ ARABIC = re.compile(r"[\u0600-\u06ff]")
 def _batch(app: Flask) -> tuple[bytes, list[list[str]]]:
     with app.app_context():
         batch = db.session.scalars(sa.select(LetterBatch)).one()
+        # the batch records what will be printed: one page per letter
+        assert batch.page_count == batch.letter_count
         rows = [line.split(";") for line in (batch.csv or b"").decode("utf-8-sig").splitlines()]
         return batch.pdf or b"", rows
 
