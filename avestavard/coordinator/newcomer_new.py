@@ -11,36 +11,14 @@ from werkzeug.wrappers import Response
 
 from avestavard.coordinator import bp
 from avestavard.coordinator.newcomer_new_forms import NewNewcomerForm
+from avestavard.coordinator.profiles import newcomer_input
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
-from avestavard.models import Household
-from avestavard.public.register_forms import parse_birth_year
 from avestavard.security import coordinator_required
 from avestavard.services.newcomer_intake import (
     find_existing_newcomer,
     register_newcomer_by_coordinator,
 )
-from avestavard.services.profiles import NewcomerProfileInput, split_interest_words
-
-
-def _input(form: NewNewcomerForm) -> NewcomerProfileInput:
-    return NewcomerProfileInput(
-        name=form.name.data or "",
-        email=form.email.data or None,
-        phone=form.phone.data or None,
-        moved_in=form.moved_in.data,
-        area=form.area.data or None,
-        street_address=form.street_address.data or None,
-        household=Household(form.household.data) if form.household.data else None,
-        birth_year=parse_birth_year(form.birth_year.data),
-        preferred_language=form.preferred_language.data or "sv",
-        languages=list(form.languages.data or []),
-        interests=split_interest_words(form.interests.data or ""),
-        past=form.past.data or "",
-        present=form.present.data or "",
-        future=form.future.data or "",
-        wishes=form.wishes.data or "",
-    )
 
 
 @bp.route("/newcomers/new", methods=["GET", "POST"])
@@ -54,7 +32,7 @@ def new_newcomer() -> Response | tuple[str, int] | str:
             newcomer = register_newcomer_by_coordinator(
                 db.session,
                 current_user,
-                _input(form),
+                newcomer_input(form, read_status=False),
                 now=datetime.now(UTC),
                 privacy_notice_version=str(current_app.config["PRIVACY_NOTICE_VERSION"]),
             )

@@ -216,7 +216,11 @@ def erase_host(host_id: int) -> Response:
 # --------------------------------------------------------------------------- newcomers
 
 
-def _newcomer_input(form: NewcomerEditForm) -> NewcomerProfileInput:
+def newcomer_input(form: NewcomerEditForm, *, read_status: bool = True) -> NewcomerProfileInput:
+    """The service input from a newcomer form (the edit form or the new-newcomer form).
+
+    ``read_status=False`` for a new newcomer: they always wait for a host, whatever was posted.
+    """
     return NewcomerProfileInput(
         name=form.name.data or "",
         email=form.email.data or None,
@@ -233,7 +237,7 @@ def _newcomer_input(form: NewcomerEditForm) -> NewcomerProfileInput:
         present=form.present.data or "",
         future=form.future.data or "",
         wishes=form.wishes.data or "",
-        status=NewcomerStatus(form.status.data) if form.status.data else None,
+        status=NewcomerStatus(form.status.data) if read_status and form.status.data else None,
     )
 
 
@@ -272,7 +276,7 @@ def edit_newcomer(newcomer_id: int) -> Response | tuple[str, int] | str:
     if form.validate_on_submit():
         try:
             update_newcomer(
-                db.session, current_user, newcomer.id, _newcomer_input(form), now=datetime.now(UTC)
+                db.session, current_user, newcomer.id, newcomer_input(form), now=datetime.now(UTC)
             )
         except ValidationFailed as exc:
             _show_errors(form, exc)

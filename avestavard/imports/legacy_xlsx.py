@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, TypedDict
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -1054,6 +1054,57 @@ def _warn_people(merged: Sequence[_Merged], issues: _Collector, what: str) -> No
             seen_names[key] = kept
 
 
+class _PersonFields(TypedDict):
+    """The fields :class:`HostRecord` and :class:`NewcomerRecord` share."""
+
+    key: str
+    name: str
+    email: str | None
+    phone: str | None
+    birth_year: int | None
+    languages: tuple[str, ...]
+    preferred_language: str | None
+    area: str | None
+    address: str | None
+    household: HouseholdValue | None
+    interests_raw: tuple[str, ...]
+    past: str
+    present: str
+    future: str
+    notes: str
+    other_contacts: tuple[str, ...]
+    extra: Mapping[str, str]
+    source_rows: tuple[SourceRow, ...]
+    kept_row: SourceRow
+
+
+def _person_fields(person: _Merged, taken: set[str]) -> _PersonFields:
+    """The shared fields of one merged host or newcomer; its key is added to ``taken``."""
+    kept = person.drafts[0]
+    email, phone = person.optional_text("email"), person.optional_text("phone")
+    return _PersonFields(
+        key=_record_key(email, phone, kept.name, taken),
+        name=kept.name,
+        email=email,
+        phone=phone,
+        birth_year=person.optional_int("birth_year"),
+        languages=person.strings("languages"),
+        preferred_language=person.optional_text("preferred_language"),
+        area=person.optional_text("area"),
+        address=person.optional_text("address"),
+        household=_household(person.pick("household")),
+        interests_raw=person.strings("interests_raw"),
+        past=person.text("past"),
+        present=person.text("present"),
+        future=person.text("future"),
+        notes=person.text("notes"),
+        other_contacts=person.contacts(email, phone),
+        extra=person.extra(),
+        source_rows=person.sources,
+        kept_row=kept.row.source,
+    )
+
+
 def _build_hosts(
     drafts: Sequence[_PersonDraft], issues: _Collector
 ) -> tuple[list[HostRecord], list[_Merged], int]:
@@ -1062,36 +1113,16 @@ def _build_hosts(
     taken: set[str] = set()
     hosts: list[HostRecord] = []
     for person in merged:
-        kept = person.drafts[0]
-        email, phone = person.optional_text("email"), person.optional_text("phone")
         status = person.pick("status", "active")
         hosts.append(
             HostRecord(
-                key=_record_key(email, phone, kept.name, taken),
-                name=kept.name,
-                email=email,
-                phone=phone,
-                birth_year=person.optional_int("birth_year"),
-                languages=person.strings("languages"),
-                preferred_language=person.optional_text("preferred_language"),
+                **_person_fields(person, taken),
                 capacity=person.optional_int("capacity"),
                 status=status if status in ("paused", "declined") else "active",
                 paused_until=person.optional_date("paused_until"),
-                area=person.optional_text("area"),
-                address=person.optional_text("address"),
-                household=_household(person.pick("household")),
-                interests_raw=person.strings("interests_raw"),
-                past=person.text("past"),
-                present=person.text("present"),
-                future=person.text("future"),
                 thoughts=person.text("thoughts"),
-                notes=person.text("notes"),
                 interviewer=person.optional_text("interviewer"),
                 interviewed_on=person.optional_date("interviewed_on"),
-                other_contacts=person.contacts(email, phone),
-                extra=person.extra(),
-                source_rows=person.sources,
-                kept_row=kept.row.source,
             )
         )
     return hosts, merged, folded
@@ -1115,33 +1146,13 @@ def _build_newcomers(
     taken: set[str] = set()
     newcomers: list[NewcomerRecord] = []
     for person in merged:
-        kept = person.drafts[0]
-        email, phone = person.optional_text("email"), person.optional_text("phone")
         newcomers.append(
             NewcomerRecord(
-                key=_record_key(email, phone, kept.name, taken),
-                name=kept.name,
-                email=email,
-                phone=phone,
-                birth_year=person.optional_int("birth_year"),
-                languages=person.strings("languages"),
-                preferred_language=person.optional_text("preferred_language"),
-                area=person.optional_text("area"),
-                address=person.optional_text("address"),
-                household=_household(person.pick("household")),
+                **_person_fields(person, taken),
                 moved_in=person.optional_date("moved_in"),
                 registered_on=person.optional_date("registered_on"),
-                interests_raw=person.strings("interests_raw"),
-                past=person.text("past"),
-                present=person.text("present"),
-                future=person.text("future"),
                 wishes=person.text("wishes"),
                 status_raw=person.optional_text("status_raw"),
-                notes=person.text("notes"),
-                other_contacts=person.contacts(email, phone),
-                extra=person.extra(),
-                source_rows=person.sources,
-                kept_row=kept.row.source,
             )
         )
     return newcomers, merged, folded

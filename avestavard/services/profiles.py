@@ -608,6 +608,23 @@ def _check_capacity(capacity: int) -> None:
         raise ValidationFailed(message, {"capacity": message})
 
 
+def _language_codes(codes: list[str]) -> list[str]:
+    return sorted({c.strip().lower() for c in codes if c.strip()})
+
+
+def _set_host_own_fields(host: Host, data: HostProfileInput | HostSelfInput) -> None:
+    """The fields a host may change themselves, set alike from the interview and their own form."""
+    host.area = data.area or None
+    host.household = data.household
+    host.languages = _language_codes(data.languages)
+    host.preferred_language = data.preferred_language
+    host.past = _clean_text(data.past, 4000)
+    host.present = _clean_text(data.present, 4000)
+    host.future = _clean_text(data.future, 4000)
+    host.thoughts = _clean_text(data.thoughts, 4000)
+    host.capacity = data.capacity
+
+
 def save_host_interview(
     session: Session, actor: Actor, data: HostProfileInput, host_id: int | None = None
 ) -> Host:
@@ -628,15 +645,7 @@ def save_host_interview(
     host.email = email
     host.phone = phone
     host.birth_year = data.birth_year
-    host.area = data.area or None
-    host.household = data.household
-    host.languages = sorted({c.strip().lower() for c in data.languages if c.strip()})
-    host.preferred_language = data.preferred_language
-    host.past = _clean_text(data.past, 4000)
-    host.present = _clean_text(data.present, 4000)
-    host.future = _clean_text(data.future, 4000)
-    host.thoughts = _clean_text(data.thoughts, 4000)
-    host.capacity = data.capacity
+    _set_host_own_fields(host, data)
     host.status = data.status
     host.paused_until = data.paused_until if data.status == HostStatus.PAUSED else None
     host.interviewer = _clean_text(data.interviewer, 200) or None
@@ -670,15 +679,7 @@ def update_host_profile(session: Session, user: Actor, data: HostSelfInput) -> H
     _email, phone = _contact_errors(None, data.phone)
     _check_capacity(data.capacity)
     host.phone = phone
-    host.area = data.area or None
-    host.household = data.household
-    host.languages = sorted({c.strip().lower() for c in data.languages if c.strip()})
-    host.preferred_language = data.preferred_language
-    host.past = _clean_text(data.past, 4000)
-    host.present = _clean_text(data.present, 4000)
-    host.future = _clean_text(data.future, 4000)
-    host.thoughts = _clean_text(data.thoughts, 4000)
-    host.capacity = data.capacity
+    _set_host_own_fields(host, data)
     set_interests(session, host, data.interests)
     session.flush()
     audit.record(session, user, "update", "host", host.id)
@@ -820,7 +821,7 @@ def update_newcomer(
     newcomer.household = data.household
     newcomer.birth_year = data.birth_year
     newcomer.preferred_language = data.preferred_language
-    newcomer.languages = sorted({c.strip().lower() for c in data.languages if c.strip()})
+    newcomer.languages = _language_codes(data.languages)
     newcomer.past = _clean_text(data.past, 4000)
     newcomer.present = _clean_text(data.present, 4000)
     newcomer.future = _clean_text(data.future, 4000)
