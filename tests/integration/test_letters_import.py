@@ -67,7 +67,9 @@ def test_import_command_reports_the_sample_as_expected(runner: Any, app: Flask) 
     assert stored == {}
 
 
-def test_reimport_and_overlapping_file_create_nothing_twice(runner: Any, app: Flask) -> None:
+def test_reimport_and_overlapping_file_create_nothing_twice(
+    runner: Any, app: Flask, tmp_path: Path
+) -> None:
     first = _cli_json(runner, "import-inmovers", str(SAMPLE_CSV), "--json", "--today", "2026-11-28")
     again = _cli_json(runner, "import-inmovers", str(SAMPLE_CSV), "--json", "--today", "2026-11-28")
     assert again["persons_imported"] == 0
@@ -85,12 +87,9 @@ def test_reimport_and_overlapping_file_create_nothing_twice(runner: Any, app: Fl
     fresh = "19800101-0027;Örjan;Ärlig;;Sågvägen 2;774 30;AVESTA;2026-11-20;Gävle"
     assert _luhn_ok(newborn[0]) and _luhn_ok(fresh.split(";")[0])
     later = "\n".join([HEADER, *kept, ";".join(newborn), fresh]) + "\n"
-    path = Path(app.instance_path) / "later-test.csv"
-    try:
-        path.write_text(later, encoding="utf-8")
-        report = _cli_json(runner, "import-inmovers", str(path), "--json", "--today", "2026-11-28")
-    finally:
-        path.unlink()
+    path = tmp_path / "later-test.csv"
+    path.write_text(later, encoding="utf-8")
+    report = _cli_json(runner, "import-inmovers", str(path), "--json", "--today", "2026-11-28")
     good_kept = sum(1 for row in kept if row.split(";")[0] not in _bad_numbers())
     assert report["persons_imported"] == 2
     assert report["households"] == 1
