@@ -5,8 +5,8 @@ The pipeline for a pool:
 1. drop hosts that may not get proposals (status not active, no free capacity);
 2. build features for the pool (``matching.features``): normalised interests, interview
    text, area, household, age, wishes;
-3. shortlist the best hosts per newcomer by sparse blocked products, masking hosts without a
-   shared language and pairs in the history (``matching.scoring.shortlist``);
+3. shortlist the best hosts per newcomer by blocked products over the hosts they share a
+   language with, masking pairs in the history (``matching.scoring.shortlist``);
 4. add life stage and wishes to the shortlist and rank it (``matching.scoring.rescore``);
 5. assign newcomers to host places optimally (``matching.assignment.assign``);
 6. explain the top candidates and the assigned host (``matching.reasons``).
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +32,13 @@ from matching.assignment import (
     quantise,
     scale_rank,
 )
-from matching.features import CONCEPT_PREFIX, HOUSEHOLD_CODES, PoolFeatures, build_features
+from matching.features import (
+    CONCEPT_PREFIX,
+    HOUSEHOLD_CODES,
+    PoolFeatures,
+    SideFeatures,
+    build_features,
+)
 from matching.normalizer import InterestNormalizer, default_normalizer
 from matching.profiles import HistoryEntry, HostProfile, NewcomerProfile, unique_ids
 from matching.reasons import Reason
@@ -372,12 +378,12 @@ class _Explainer:
             [None] * len(nc),
             [None] * len(hs),
         )
-        self._languages: tuple[list[frozenset[str] | None], ...] = (
-            [None] * len(nc),
-            [None] * len(hs),
-        )
         self._broad: tuple[list[frozenset[str] | None], ...] = ([None] * len(nc), [None] * len(hs))
-        self._ordered_languages: dict[frozenset[str], list[str]] = {}
+        self._reason_cache: dict[tuple[Any, ...], Reason] = {}
+        # Nearly every person takes part in some shown pair: per-person facts are built
+        # once up front, so the per-pair loop only indexes lists.
+        self.language_sets = (self._language_sets(nc), self._language_sets(hs))
+        self.has_prefs = ([bool(p) for p in nc.prefs], [bool(p) for p in hs.prefs])
         self.area = (nc.area.tolist(), hs.area.tolist())
         self.household = (nc.household.tolist(), hs.household.tolist())
         self.birth = (nc.birth.tolist(), hs.birth.tolist())
@@ -401,19 +407,36 @@ class _Explainer:
             self._topics[side][row] = found
         return found
 
-    def languages(self, side: int, row: int) -> frozenset[str]:
-        """The person's language codes."""
-        found = self._languages[side][row]
+    def _language_sets(self, side: SideFeatures) -> list[frozenset[str]]:
+        lang, names = side.languages, self.pool.languages
+        by_set: dict[tuple[int, ...], frozenset[str]] = {}
+        out: list[frozenset[str]] = []
+        indices, starts = lang.indices.tolist(), lang.indptr.tolist()
+        for row in range(len(starts) - 1):
+            cols = tuple(indices[starts[row] : starts[row + 1]])
+            found = by_set.get(cols)
+            if found is None:
+                found = by_set[cols] = frozenset(names[c] for c in cols)
+            out.append(found)
+        return out
+
+    def _reason(self, key: tuple[Any, ...], make: Callable[[], Reason]) -> Reason:
+        """One shared Reason per distinct content.
+
+        Most reasons repeat across pairs ("Båda talar svenska", "Båda bor i Krylbo"); one
+        instance each keeps 50,000 newcomers' proposals from holding hundreds of thousands
+        of equal objects (memory, and the garbage collector's time walking them).
+        Reasons are frozen and their params read-only, so sharing them is invisible.
+        """
+        found = self._reason_cache.get(key)
         if found is None:
-            lang = self.sides[side].languages
-            cols = lang.indices[lang.indptr[row] : lang.indptr[row + 1]].tolist()
-            found = frozenset(self.pool.languages[c] for c in cols)
-            self._languages[side][row] = found
+            found = make()
+            self._reason_cache[key] = found
         return found
 
     def reasons(self, i: int, j: int, text_similarity: float) -> list[Reason]:
         """The reasons newcomer row ``i`` and host row ``j`` fit, most telling first."""
-        pool, items = self.pool, self.items
+        pool, items, reason = self.pool, self.items, self._reason
         nc, hs = self.sides
         reasons: list[Reason] = []
 
@@ -421,34 +444,52 @@ class _Explainer:
         mine, theirs = nc.interest_sets[i], hs.interest_sets[j]
         shared = [k for k in mine_ranked if k in theirs]
         if shared:
+            top = tuple(shared[:MAX_ITEMS])
             reasons.append(
-                Reason("shared_interests", {"items": [items[k] for k in shared[:MAX_ITEMS]]})
+                reason(
+                    ("shared_interests", top),
+                    lambda: Reason("shared_interests", {"items": [items[k] for k in top]}),
+                )
             )
         mentioned = set(shared)
-        pairs: list[list[dict[str, str]]] = []
+        pairs: list[tuple[str, str]] = []
         for a in mine_ranked:
             if a in mentioned:
                 continue
             near = self.related[a]
             for b in theirs_ranked:
                 if b in near and b not in mine and b not in mentioned:
-                    pairs.append([items[a], items[b]])
+                    pairs.append((a, b))
                     mentioned.add(a)
                     mentioned.add(b)
                     break
             if len(pairs) == 2:
                 break
         if pairs:
-            reasons.append(Reason("related_interests", {"pairs": pairs}))
+            found = tuple(pairs)
+            reasons.append(
+                reason(
+                    ("related_interests", found),
+                    lambda: Reason(
+                        "related_interests", {"pairs": [[items[a], items[b]] for a, b in found]}
+                    ),
+                )
+            )
         tags_n, tags_h = nc.free_tags[i], hs.free_tags[j]
         if tags_n and tags_h:
             tags = sorted(tags_n.keys() & tags_h.keys())
             if tags:
-                reasons.append(Reason("shared_tags", {"tags": [tags_n[t] for t in tags[:2]]}))
+                written = tuple(tags_n[t] for t in tags[:2])
+                reasons.append(
+                    reason(
+                        ("shared_tags", written),
+                        lambda: Reason("shared_tags", {"tags": list(written)}),
+                    )
+                )
 
-        if nc.prefs[i]:
+        if self.has_prefs[0][i]:
             reasons.extend(self._wishes("wish_met", 0, i, j))
-        if hs.prefs[j]:
+        if self.has_prefs[1][j]:
             reasons.extend(self._wishes("host_wish_met", 1, j, i))
 
         common = self.topics(0, i) & self.topics(1, j)
@@ -462,32 +503,54 @@ class _Explainer:
         else:
             topics = []
         if topics:
-            reasons.append(Reason("text_topics", {"items": [items[k] for k in topics[:MAX_ITEMS]]}))
+            named = tuple(topics[:MAX_ITEMS])
+            reasons.append(
+                reason(
+                    ("text_topics", named),
+                    lambda: Reason("text_topics", {"items": [items[k] for k in named]}),
+                )
+            )
         elif text_similarity >= SIMILAR_ANSWERS:
-            reasons.append(Reason("similar_answers", {"similarity": round(text_similarity, 2)}))
+            similarity = round(text_similarity, 2)
+            reasons.append(
+                reason(
+                    ("similar_answers", similarity),
+                    lambda: Reason("similar_answers", {"similarity": similarity}),
+                )
+            )
 
-        both = self.languages(0, i) & self.languages(1, j)
+        both = self.language_sets[0][i] & self.language_sets[1][j]
         if both:
-            ordered = self._ordered_languages.get(both)
-            if ordered is None:
-                ordered = sorted(both, key=_language_order)[:3]
-                self._ordered_languages[both] = ordered
-            reasons.append(Reason("shared_language", {"languages": ordered}))
+            reasons.append(
+                reason(
+                    ("shared_language", both),
+                    lambda: Reason(
+                        "shared_language",
+                        {"languages": sorted(both, key=_language_order)[:3]},
+                    ),
+                )
+            )
         area_n = self.area[0][i]
         if area_n >= 0 and area_n == self.area[1][j]:
-            reasons.append(Reason("same_area", {"area": pool.areas[area_n]}))
+            reasons.append(
+                reason(
+                    ("same_area", area_n),
+                    lambda: Reason("same_area", {"area": pool.areas[area_n]}),
+                )
+            )
         household = self.household[0][i]
         if household >= 0 and household == self.household[1][j]:
-            if household == HOUSEHOLD_CODES["family"]:
-                reasons.append(Reason("families", {}))
-            else:
-                name = "couple" if household == HOUSEHOLD_CODES["couple"] else "single"
-                reasons.append(Reason("same_household", {"household": name}))
+            reasons.append(reason(("household", household), lambda: _household_reason(household)))
         born_n, born_h = self.birth[0][i], self.birth[1][j]
         if born_n == born_n and born_h == born_h:  # not NaN
             years = abs(int(born_n) - int(born_h))
             if years <= CLOSE_IN_AGE:
-                reasons.append(Reason("close_in_age", {"years": years}))
+                reasons.append(
+                    reason(
+                        ("close_in_age", years),
+                        lambda: Reason("close_in_age", {"years": years}),
+                    )
+                )
         return reasons
 
     def _broader(self, side: int, row: int) -> frozenset[str]:
@@ -501,6 +564,15 @@ class _Explainer:
             self._broad[side][row] = found
         return found
 
+    def _wish(self, code: str, kind: str, value: str) -> Reason:
+        """The shared ``wish_met``/``host_wish_met`` reason of one kind and value."""
+        key = (code, kind, value)
+        found = self._reason_cache.get(key)
+        if found is None:
+            found = Reason(code, {"kind": kind, kind: value})
+            self._reason_cache[key] = found
+        return found
+
     def _wishes(self, code: str, wisher_side: int, wi: int, oj: int) -> list[Reason]:
         pool, tax = self.pool, self.tax
         other_side = 1 - wisher_side
@@ -509,7 +581,7 @@ class _Explainer:
         household = self.household[other_side][oj]
         for name in sorted(pref.households):
             if household == HOUSEHOLD_CODES[name]:
-                out.append(Reason(code, {"kind": "household", "household": name}))
+                out.append(self._wish(code, "household", name))
         born_w, born_o = self.birth[wisher_side][wi], self.birth[other_side][oj]
         if pref.age is not None and born_w == born_w and born_o == born_o:
             diff = born_w - born_o
@@ -518,12 +590,12 @@ class _Explainer:
                 or (pref.age == "younger" and diff <= -10)
                 or (pref.age == "same" and abs(diff) <= 8)
             ):
-                out.append(Reason(code, {"kind": "age", "age": pref.age}))
+                out.append(self._wish(code, "age", pref.age))
         other_area = self.area[other_side][oj]
         if other_area >= 0 and pool.areas[other_area] in pref.areas:
-            out.append(Reason(code, {"kind": "area", "area": pool.areas[other_area]}))
-        for language in sorted(pref.languages & self.languages(other_side, oj)):
-            out.append(Reason(code, {"kind": "language", "language": language}))
+            out.append(self._wish(code, "area", pool.areas[other_area]))
+        for language in sorted(pref.languages & self.language_sets[other_side][oj]):
+            out.append(self._wish(code, "language", language))
         if pref.interests:
             met = sorted(
                 k
@@ -531,6 +603,22 @@ class _Explainer:
                 if k in tax and not tax[k].sensitive
             )
             if met:
-                items = [self.items[k] for k in met[:MAX_ITEMS]]
-                out.append(Reason(code, {"kind": "interests", "items": items}))
+                named = tuple(met[:MAX_ITEMS])
+                out.append(
+                    self._reason(
+                        (code, "interests", named),
+                        lambda: Reason(
+                            code,
+                            {"kind": "interests", "items": [self.items[k] for k in named]},
+                        ),
+                    )
+                )
         return out
+
+
+def _household_reason(household: int) -> Reason:
+    """ "Familj med barn (båda)" or the shared household kind."""
+    if household == HOUSEHOLD_CODES["family"]:
+        return Reason("families", {})
+    name = "couple" if household == HOUSEHOLD_CODES["couple"] else "single"
+    return Reason("same_household", {"household": name})
