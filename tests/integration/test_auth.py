@@ -131,3 +131,26 @@ def test_passwords_are_hashed(app, make_user):
     user = make_user("coordinator")
     assert PASSWORD not in user.password_hash
     assert user.password_hash.startswith("scrypt:")
+
+
+def test_create_user_command_reads_the_password_from_stdin(runner, client):
+    result = runner.invoke(
+        args=["create-user", "--email", "Ny.Samordnare@Avesta.se", "--role", "coordinator"],
+        input="ett-långt-lösenord\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "ny.samordnare@avesta.se" in result.output
+    assert login(client, "ny.samordnare@avesta.se", "ett-långt-lösenord").status_code == 302
+
+    again = runner.invoke(
+        args=["create-user", "--email", "ny.samordnare@avesta.se", "--role", "admin"],
+        input="ett-annat-lösenord\n",
+    )
+    assert again.exit_code != 0
+    assert "Det finns redan ett konto" in again.output
+
+    short = runner.invoke(
+        args=["create-user", "--email", "kort@avesta.se", "--role", "host"], input="kort\n"
+    )
+    assert short.exit_code != 0
+    assert "minst 10 tecken" in short.output
