@@ -771,9 +771,15 @@ def _claim(
     if conn.dialect.name == "postgresql":
         # Two senders at once take different rows instead of waiting for each other.
         due = due.with_for_update(skip_locked=True)
+    # The ids are read first and updated in a second statement. As a subquery of the UPDATE,
+    # PostgreSQL may run the locking SELECT again for each row it updates; every rerun then
+    # skips the rows just claimed and takes the next ones, claiming more than ``count``.
+    ids = list(conn.execute(due).scalars())
+    if not ids:
+        return []
     stmt = (
         update(_TABLE)
-        .where(_TABLE.c.id.in_(due.scalar_subquery()))
+        .where(_TABLE.c.id.in_(ids))
         # The claim itself: only a row that is still due is taken.
         .where(_TABLE.c.status.in_(DUE_STATUSES))
         .values(
