@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.test-installed-$(shell cat pyproject.toml | sha1sum | cut
 export FLASK_APP := avestavard
 export AVESTAVARD_CONFIG ?= development
 
-.PHONY: run test install install-test translations lint typecheck pytest pytest-sqlite pytest-postgres bench clean
+.PHONY: run test install install-test translations i18n-check lint typecheck pytest pytest-sqlite pytest-postgres bench clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
+i18n-check: install-test
+	$(BIN)/python scripts/i18n.py check
+
 pytest-sqlite: install-test
 	AVESTAVARD_TEST_DB=sqlite $(BIN)/pytest -q
 
@@ -47,7 +50,7 @@ pytest-postgres: install-test
 
 pytest: pytest-sqlite pytest-postgres
 
-test: lint typecheck pytest
+test: lint typecheck i18n-check pytest
 
 bench: install-test
 	$(BIN)/python bench/bench_matching.py

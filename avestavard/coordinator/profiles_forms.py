@@ -141,6 +141,7 @@ class NewcomerEditForm(FlaskForm):
         statuses = [
             (NewcomerStatus.UNCONFIRMED.value, str(_l("Ej bekräftad"))),
             (NewcomerStatus.WAITING.value, str(_l("Väntar på värd"))),
+            (NewcomerStatus.PAUSED.value, str(_l("Pausad"))),
             (NewcomerStatus.CLOSED.value, str(_l("Avslutad"))),
         ]
         if matched:

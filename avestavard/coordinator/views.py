@@ -7,6 +7,7 @@ from flask import render_template, request
 from avestavard.coordinator import bp
 from avestavard.extensions import db
 from avestavard.security import coordinator_required
+from avestavard.services.my_registration import withdrawal_count
 from avestavard.services.people import search_hosts, search_newcomers
 
 
@@ -20,4 +21,5 @@ def index() -> str:
         query=query,
         hosts=search_hosts(db.session, query),
         newcomers=search_newcomers(db.session, query),
+        withdrawals=withdrawal_count(db.session),
     )

@@ -47,6 +47,7 @@ class NewcomerStatus(enum.StrEnum):
     UNCONFIRMED = "unconfirmed"  # registered, email not yet confirmed / not yet called
     WAITING = "waiting"  # confirmed, waiting for a host
     MATCHED = "matched"  # has an active match
+    PAUSED = "paused"  # confirmed, but asked us not to look for a host for now
     CLOSED = "closed"  # left the programme
 
 
@@ -168,6 +169,10 @@ class Newcomer(Base):
     privacy_notice_version: Mapped[str | None] = mapped_column(String(40))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the newcomer last changed their own answers on "Min anmälan" (coordinators see it
+    # beside a proposal or match made before the change).
+    self_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     interests: Mapped[list[NewcomerInterest]] = relationship(

@@ -15,6 +15,7 @@ from avestavard.extensions import csrf, db, limiter
 from avestavard.models import Household
 from avestavard.public import bp
 from avestavard.public.register_forms import RegistrationForm, parse_birth_year
+from avestavard.services.my_registration import MyRegistrationSettings, link_token
 from avestavard.services.profiles import (
     RegistrationInput,
     RegistrationSettings,
@@ -37,6 +38,11 @@ def _frameable(*_args: Any) -> None:
 
 def _settings() -> RegistrationSettings:
     return RegistrationSettings.from_config(current_app.config)
+
+
+def my_registration_settings() -> MyRegistrationSettings:
+    """The settings of the newcomer's own page."""
+    return MyRegistrationSettings.from_config(current_app.config)
 
 
 def _render_form(form: RegistrationForm, status: int = 200) -> tuple[str, int]:
@@ -130,9 +136,12 @@ def register_confirm(token: str) -> tuple[str, int] | str:
     now = datetime.now(UTC)
     try:
         if request.method == "POST":
-            confirm_registration(db.session, token, now=now, settings=_settings())
+            newcomer = confirm_registration(db.session, token, now=now, settings=_settings())
             db.session.commit()
-            return render_template("public/register_confirmed.html")
+            return render_template(
+                "public/register_confirmed.html",
+                my_registration_token=link_token(newcomer, my_registration_settings()),
+            )
         check_confirmation_token(db.session, token, now=now, settings=_settings())
     except ValidationFailed as exc:
         db.session.rollback()

@@ -221,6 +221,8 @@ class RegistrationSettings:
     public_base_url: str
     confirm_max_age: timedelta = timedelta(days=14)
     public_languages: tuple[str, ...] = ("sv", "en", "ar")
+    my_link_max_age: timedelta = timedelta(days=30)
+    coordinators_address: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RegistrationSettings:
@@ -230,6 +232,23 @@ class RegistrationSettings:
             public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
             confirm_max_age=timedelta(days=int(config.get("REGISTRATION_CONFIRM_DAYS", 14))),
             public_languages=tuple(config.get("PUBLIC_LANGUAGES", ("sv", "en", "ar"))),
+            my_link_max_age=timedelta(days=int(config.get("MY_REGISTRATION_LINK_DAYS", 30))),
+            coordinators_address=str(config.get("MAIL_REPLY_TO", "")),
+        )
+
+    def my_registration_url(self, newcomer: Newcomer) -> str:
+        """The newcomer's personal link to "Min anmälan" (given in the confirmation email)."""
+        from avestavard.services.my_registration import MyRegistrationSettings, link_url
+
+        return link_url(
+            newcomer,
+            MyRegistrationSettings(
+                secret_key=self.secret_key,
+                public_base_url=self.public_base_url,
+                coordinators_address=self.coordinators_address,
+                link_max_age=self.my_link_max_age,
+                public_languages=self.public_languages,
+            ),
         )
 
     def serializer(self) -> URLSafeTimedSerializer:
@@ -432,6 +451,7 @@ def _queue_confirmation(
         "valid_days": settings.confirm_max_age.days,
         "changes_pending": changes is not None,
         "language": language,
+        "my_registration_url": settings.my_registration_url(newcomer),
     }
     with force_locale(language):
         subject = _("Bekräfta din anmälan till AvestaVärd")
@@ -810,6 +830,7 @@ def update_newcomer(
             message = _("Status för en matchad person ändras på matchningen.")
             raise ValidationFailed(message, {"status": message})
         newcomer.status = status
+        newcomer.paused_at = now if status == NewcomerStatus.PAUSED else None
         if status == NewcomerStatus.WAITING and newcomer.confirmed_at is None:
             newcomer.confirmed_at = now
     newcomer.name = _clean_text(data.name, 200)
@@ -918,10 +939,19 @@ def _erase_matches(session: Session, kind: PersonKind, person_id: int) -> None:
     session.flush()
 
 
-def erase_person(session: Session, actor: Actor, kind: PersonKind, person_id: int) -> None:
+def erase_person(
+    session: Session,
+    actor: Actor,
+    kind: PersonKind,
+    person_id: int,
+    *,
+    audit_action: str = "erase",
+    name_in_audit: bool = True,
+) -> None:
     """Erase a person: profile, interests, matches, host login account and unsent email.
 
-    The audit log keeps only that it happened (ids, never values).
+    The audit log keeps only that it happened (ids, never values). ``name_in_audit=False``
+    keeps not even the id: a newcomer who withdraws leaves only a count behind.
     """
     _require_coordinator(actor)
     person: Host | Newcomer = (
@@ -941,4 +971,4 @@ def erase_person(session: Session, actor: Actor, kind: PersonKind, person_id: in
         session.delete(person.user)
     session.delete(person)
     session.flush()
-    audit.record(session, actor, "erase", kind, person_id)
+    audit.record(session, actor, audit_action, kind, person_id if name_in_audit else None)

@@ -1,0 +1,498 @@
+""" "Min anmälan": the newcomer's own page, reached by a personal link instead of an account.
+
+The link is signed and expires; a newcomer asks for a new one at ``/min-anmalan`` with their
+email address or mobile number. That request answers the same and does the same work whether
+or not the person is registered: one look-up, one signed token, one rendered email queued and
+one audit event, so neither the page nor its timing tells who is registered.
+
+From the page the newcomer sees where the registration stands in plain words, changes their own
+answers, pauses and resumes, and withdraws (erased by the coordinators' own erasure service).
+Every view and change is written to the audit log here, never in a view.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from flask import current_app, has_app_context, has_request_context, render_template
+from flask_babel import force_locale, gettext
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from avestavard.errors import Conflict, NotFound, ValidationFailed
+from avestavard.models import AuditEvent, Household, Newcomer, NewcomerStatus
+from avestavard.models.matches import (
+    ACTIVE_MATCH_STATES,
+    Match,
+    MatchProposal,
+    MatchState,
+    ProposalStatus,
+)
+from avestavard.services import audit
+from avestavard.services.audit import SystemActor
+from avestavard.services.mail import queue_mail
+from avestavard.services.profiles import (
+    normalize_email,
+    normalize_phone_number,
+    set_interests,
+    split_interest_words,
+)
+
+LINK_SALT = "avestavard.my-registration"
+AUDIT_SUBJECT = "newcomer"
+# The actor named in the audit log for what the newcomer does on their own page.
+SELF = SystemActor("the newcomer (Min anmälan)")
+WITHDRAW_ACTION = "withdraw"
+
+Step = Literal["unconfirmed", "looking", "host_said_yes", "met", "paused", "ended"]
+
+
+def _(message: str, **variables: Any) -> str:
+    """Translate for the reader (outside a request: the default language)."""
+    if has_request_context() or not has_app_context():
+        return str(gettext(message, **variables))
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
+        return str(gettext(message, **variables))
+
+
+@dataclass(frozen=True)
+class MyRegistrationSettings:
+    """What the newcomer's page needs from the configuration."""
+
+    secret_key: str
+    public_base_url: str
+    coordinators_address: str
+    link_max_age: timedelta = timedelta(days=30)
+    public_languages: tuple[str, ...] = ("sv", "en", "ar")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MyRegistrationSettings:
+        """Read the settings from a Flask config."""
+        return cls(
+            secret_key=str(config["SECRET_KEY"]),
+            public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+            coordinators_address=str(config["MAIL_REPLY_TO"]),
+            link_max_age=timedelta(days=int(config.get("MY_REGISTRATION_LINK_DAYS", 30))),
+            public_languages=tuple(config.get("PUBLIC_LANGUAGES", ("sv", "en", "ar"))),
+        )
+
+    def serializer(self) -> URLSafeTimedSerializer:
+        """The signer of personal links."""
+        return URLSafeTimedSerializer(self.secret_key, salt=LINK_SALT)
+
+    def language(self, code: str | None) -> str:
+        """``code`` when we write in it, else Swedish."""
+        return code if code in self.public_languages else "sv"
+
+
+# --------------------------------------------------------------------------- links
+
+
+def _fingerprint(newcomer: Newcomer) -> int:
+    # A link names the registration by id *and* the moment it was made: an id that a database
+    # hands out again after an erasure never opens someone else's page.
+    return int(newcomer.registered_at.timestamp())
+
+
+def link_token(newcomer: Newcomer, settings: MyRegistrationSettings) -> str:
+    """A signed token for the newcomer's page (valid for ``settings.link_max_age``)."""
+    return str(settings.serializer().dumps({"i": newcomer.id, "r": _fingerprint(newcomer)}))
+
+
+def link_url(newcomer: Newcomer, settings: MyRegistrationSettings) -> str:
+    """The absolute link to the newcomer's page, opening in their language."""
+    token = link_token(newcomer, settings)
+    language = settings.language(newcomer.preferred_language)
+    return f"{settings.public_base_url}/min-anmalan/{token}?lang={language}"
+
+
+class LinkNotValid(NotFound):
+    """The link is forged, mistyped, or its registration is gone."""
+
+
+class LinkExpired(Conflict):
+    """A genuine link that is too old; a new one can be sent to the registration's address."""
+
+    status_code = 410
+
+    def __init__(self, newcomer_id: int) -> None:
+        super().__init__(_("Länken har gått ut."))
+        self.newcomer_id = newcomer_id
+
+
+def _newcomer_from_payload(session: Session, payload: Any) -> Newcomer:
+    if not isinstance(payload, dict):
+        raise LinkNotValid(_("Länken fungerar inte."))
+    newcomer_id, fingerprint = payload.get("i"), payload.get("r")
+    if not isinstance(newcomer_id, int) or not isinstance(fingerprint, int):
+        raise LinkNotValid(_("Länken fungerar inte."))
+    newcomer = session.get(Newcomer, newcomer_id)
+    if newcomer is None or _fingerprint(newcomer) != fingerprint:
+        raise LinkNotValid(_("Länken fungerar inte."))
+    return newcomer
+
+
+def newcomer_for_link(
+    session: Session, token: str, *, now: datetime, settings: MyRegistrationSettings
+) -> Newcomer:
+    """The newcomer a link stands for; LinkNotValid or LinkExpired otherwise. Not logged."""
+    try:
+        payload, signed_at = settings.serializer().loads(token, return_timestamp=True)
+    except BadSignature as exc:
+        raise LinkNotValid(_("Länken fungerar inte.")) from exc
+    newcomer = _newcomer_from_payload(session, payload)
+    if now - signed_at.astimezone(UTC) > settings.link_max_age:
+        raise LinkExpired(newcomer.id)
+    return newcomer
+
+
+def open_my_registration(
+    session: Session, token: str, *, now: datetime, settings: MyRegistrationSettings
+) -> Newcomer:
+    """The newcomer opens their page: the view is audit-logged."""
+    newcomer = newcomer_for_link(session, token, now=now, settings=settings)
+    audit.record(session, SELF, "self-view", AUDIT_SUBJECT, newcomer.id)
+    return newcomer
+
+
+def _queue_link_mail(
+    session: Session, newcomer: Newcomer, *, to: str, settings: MyRegistrationSettings
+) -> None:
+    language = settings.language(newcomer.preferred_language)
+    context = {
+        "name": newcomer.first_name,
+        "link": link_url(newcomer, settings),
+        "valid_days": settings.link_max_age.days,
+        "language": language,
+    }
+    with force_locale(language):
+        subject = _("Din länk till Min anmälan")
+        text = render_template("email/my_registration_link.txt", **context)
+        html = render_template("email/my_registration_link.html", **context)
+    queue_mail(
+        session,
+        key=f"my-registration-link:{secrets.token_hex(16)}",
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        headers={"Content-Language": language},
+    )
+
+
+def renew_link(session: Session, token: str, *, settings: MyRegistrationSettings) -> None:
+    """Send a fresh link for a genuine (possibly expired) one to the registration's email."""
+    try:
+        payload = settings.serializer().loads(token)
+    except BadSignature as exc:
+        raise LinkNotValid(_("Länken fungerar inte.")) from exc
+    newcomer = _newcomer_from_payload(session, payload)
+    if not newcomer.email:
+        raise LinkNotValid(_("Länken fungerar inte."))
+    _queue_link_mail(session, newcomer, to=newcomer.email, settings=settings)
+    audit.record(session, SELF, "self-link-renewed", AUDIT_SUBJECT, newcomer.id)
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """An email address or mobile number typed on the "send me my link" form."""
+
+    email: str | None = None
+    phone: str | None = None
+
+
+def parse_contact(raw: str | None) -> LinkRequest:
+    """An email address (it has an @) or a phone number; ValidationFailed for anything else."""
+    text = (raw or "").strip()
+    if not text:
+        message = _("Skriv din e-postadress eller ditt mobilnummer.")
+        raise ValidationFailed(message, {"contact": message})
+    try:
+        if "@" in text:
+            return LinkRequest(email=normalize_email(text))
+        return LinkRequest(phone=normalize_phone_number(text))
+    except ValueError as exc:
+        message = _(
+            "Skriv en e-postadress (namn@exempel.se) eller ett mobilnummer (070-123 45 67)."
+        )
+        raise ValidationFailed(message, {"contact": message}) from exc
+
+
+def request_link(
+    session: Session,
+    contact: LinkRequest,
+    *,
+    language: str,
+    settings: MyRegistrationSettings,
+) -> None:
+    """Send the personal link for the registration with this address or number.
+
+    Registered or not, the same work is done: one look-up, one signed token, one email rendered
+    and queued, one audit event. An unknown email address gets a short note that no
+    registration uses it; a mobile number goes to the coordinators, who call back (there is no
+    text-message service), and a registration with an email address gets its link there.
+    """
+    if contact.email:
+        condition = Newcomer.email == contact.email
+    else:
+        condition = Newcomer.phone == contact.phone
+    newcomer = session.scalar(select(Newcomer).where(condition).order_by(Newcomer.id).limit(1))
+    language = settings.language(language)
+    if newcomer is not None and newcomer.email:
+        _queue_link_mail(session, newcomer, to=newcomer.email, settings=settings)
+    elif contact.email:
+        # A signed token is made here too, so both answers cost the same.
+        settings.serializer().dumps({"i": 0, "r": 0})
+        context = {"language": language, "register_url": f"{settings.public_base_url}/register"}
+        with force_locale(language):
+            subject = _("Din länk till Min anmälan")
+            text = render_template("email/my_registration_unknown.txt", **context)
+            html = render_template("email/my_registration_unknown.html", **context)
+        queue_mail(
+            session,
+            key=f"my-registration-link:{secrets.token_hex(16)}",
+            to=contact.email,
+            subject=subject,
+            text=text,
+            html=html,
+            headers={"Content-Language": language},
+        )
+    else:
+        settings.serializer().dumps({"i": 0, "r": 0})
+        # The coordinators read Swedish; they see the number and whether it is registered.
+        with force_locale("sv"):
+            subject = _("Ring upp: någon vill ha sin länk till Min anmälan")
+            text = render_template(
+                "email/my_registration_call_back.txt",
+                phone=contact.phone,
+                newcomer_id=newcomer.id if newcomer is not None else None,
+                detail_url=(
+                    f"{settings.public_base_url}/coordinator/newcomers/{newcomer.id}"
+                    if newcomer is not None
+                    else ""
+                ),
+            )
+        queue_mail(
+            session,
+            key=f"my-registration-call-back:{secrets.token_hex(16)}",
+            to=settings.coordinators_address,
+            subject=subject,
+            text=text,
+        )
+    audit.record(
+        session,
+        SELF,
+        "self-link-requested",
+        AUDIT_SUBJECT if newcomer is not None else "",
+        newcomer.id if newcomer is not None else None,
+    )
+
+
+# --------------------------------------------------------------------------- where it stands
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a registration stands, for the newcomer to read."""
+
+    step: Step
+    host_first_name: str = ""
+    # How the host's contact details reach the newcomer: "email" or "phone" (a coordinator
+    # calls); empty until a host has said yes.
+    contact_by: str = ""
+    introduced: bool = False
+    can_pause: bool = False
+    can_resume: bool = False
+    steps: tuple[Step, ...] = field(
+        default=("unconfirmed", "looking", "host_said_yes", "met", "ended")
+    )
+
+
+def _latest_match(session: Session, newcomer: Newcomer) -> Match | None:
+    return session.scalar(
+        select(Match)
+        .where(Match.newcomer_id == newcomer.id)
+        .order_by(Match.approved_at.desc(), Match.id.desc())
+        .limit(1)
+    )
+
+
+def standing(session: Session, newcomer: Newcomer) -> Standing:
+    """Where the registration stands, in the steps the newcomer sees.
+
+    A match the host has not yet said yes to is still "looking": the newcomer hears of a host
+    only once the host has accepted.
+    """
+    if newcomer.status == NewcomerStatus.UNCONFIRMED:
+        return Standing("unconfirmed")
+    if newcomer.status == NewcomerStatus.PAUSED:
+        return Standing("paused", can_resume=True)
+    if newcomer.status == NewcomerStatus.CLOSED:
+        return Standing("ended")
+    match = _latest_match(session, newcomer)
+    if newcomer.status == NewcomerStatus.MATCHED and match is not None and match.is_active:
+        contact_by = "email" if newcomer.email else "phone"
+        first_name = match.host.first_name
+        if match.state in (MatchState.ACCEPTED, MatchState.INTRODUCED):
+            return Standing(
+                "host_said_yes",
+                host_first_name=first_name,
+                contact_by=contact_by,
+                introduced=match.state == MatchState.INTRODUCED,
+            )
+        if match.state == MatchState.MET:
+            return Standing("met", host_first_name=first_name, contact_by=contact_by)
+        return Standing("looking")
+    return Standing("looking", can_pause=True)
+
+
+# --------------------------------------------------------------------------- own answers
+
+
+@dataclass(frozen=True)
+class OwnAnswers:
+    """What newcomers may change themselves (the email address is changed by registering
+    again with the new one, or by a coordinator)."""
+
+    name: str
+    phone: str | None = None
+    preferred_language: str = "sv"
+    moved_in: date | None = None
+    area: str | None = None
+    street_address: str | None = None
+    household: Household | None = None
+    birth_year: int | None = None
+    languages: list[str] = field(default_factory=list)
+    interests: list[str] = field(default_factory=list)
+    past: str = ""
+    present: str = ""
+    future: str = ""
+    wishes: str = ""
+
+
+def _clean(value: str | None, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def has_open_proposal_or_match(session: Session, newcomer: Newcomer) -> bool:
+    """True while a coordinator may be about to act on a proposal or match for the newcomer."""
+    proposal = session.scalar(
+        select(func.count())
+        .select_from(MatchProposal)
+        .where(
+            MatchProposal.newcomer_id == newcomer.id,
+            MatchProposal.status == ProposalStatus.OPEN,
+        )
+    )
+    match = session.scalar(
+        select(func.count())
+        .select_from(Match)
+        .where(Match.newcomer_id == newcomer.id, Match.state.in_(ACTIVE_MATCH_STATES))
+    )
+    return bool(proposal or match)
+
+
+def update_own_answers(
+    session: Session, newcomer: Newcomer, data: OwnAnswers, *, now: datetime
+) -> Newcomer:
+    """The newcomer changes their own answers; coordinators and the matcher read them from
+    the profile (the next recomputation uses them), and ``self_updated_at`` marks the change
+    beside any proposal or match made before it. Audit-logged."""
+    errors: dict[str, str] = {}
+    try:
+        phone = normalize_phone_number(data.phone)
+    except ValueError:
+        phone = None
+        errors["phone"] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+    if not errors and not phone and not newcomer.email:
+        errors["phone"] = _("Fyll i ditt telefonnummer, så att vi kan nå dig.")
+    if not data.name.strip():
+        errors["name"] = _("Fyll i ditt namn.")
+    if errors:
+        raise ValidationFailed(_("Kontrollera uppgifterna."), errors)
+    newcomer.name = _clean(data.name, 200)
+    newcomer.phone = phone
+    newcomer.preferred_language = data.preferred_language
+    newcomer.moved_in = data.moved_in
+    newcomer.area = data.area or None
+    newcomer.street_address = _clean(data.street_address, 200) or None
+    newcomer.household = data.household
+    newcomer.birth_year = data.birth_year
+    newcomer.languages = sorted({c.strip().lower() for c in data.languages if c.strip()})
+    newcomer.past = _clean(data.past, 4000)
+    newcomer.present = _clean(data.present, 4000)
+    newcomer.future = _clean(data.future, 4000)
+    newcomer.wishes = _clean(data.wishes, 4000)
+    newcomer.letters_by_email = bool(newcomer.email and newcomer.street_address)
+    set_interests(session, newcomer, split_interest_words(data.interests))
+    newcomer.self_updated_at = now
+    session.flush()
+    audit.record(session, SELF, "self-update", AUDIT_SUBJECT, newcomer.id)
+    return newcomer
+
+
+# --------------------------------------------------------------------------- pause, withdraw
+
+
+def pause(session: Session, newcomer: Newcomer, *, now: datetime) -> Newcomer:
+    """ "Not now": no proposals until the newcomer resumes. Only while waiting for a host."""
+    if newcomer.status != NewcomerStatus.WAITING:
+        raise Conflict(_("Anmälan kan bara pausas medan vi letar efter en värd."))
+    newcomer.status = NewcomerStatus.PAUSED
+    newcomer.paused_at = now
+    # The matcher's open suggestions for the newcomer go: nobody should approve them now.
+    session.execute(
+        delete(MatchProposal).where(
+            MatchProposal.newcomer_id == newcomer.id,
+            MatchProposal.status == ProposalStatus.OPEN,
+        )
+    )
+    session.flush()
+    audit.record(session, SELF, "self-pause", AUDIT_SUBJECT, newcomer.id)
+    return newcomer
+
+
+def resume(session: Session, newcomer: Newcomer, *, now: datetime) -> Newcomer:
+    """Look for a host again (the newcomer keeps their place in the queue)."""
+    if newcomer.status != NewcomerStatus.PAUSED:
+        raise Conflict(_("Anmälan är inte pausad."))
+    newcomer.status = NewcomerStatus.WAITING
+    newcomer.paused_at = None
+    session.flush()
+    audit.record(session, SELF, "self-resume", AUDIT_SUBJECT, newcomer.id)
+    return newcomer
+
+
+def withdraw(session: Session, newcomer: Newcomer) -> None:
+    """The newcomer withdraws: everything about them is erased by the coordinators' erasure
+    service, and the audit log keeps only that a withdrawal happened, naming no one."""
+    from avestavard.services.profiles import erase_person
+
+    newcomer_id = newcomer.id
+    # Earlier audit events name the id only; the erasure event names not even that.
+    erase_person(
+        session,
+        SELF,
+        "newcomer",
+        newcomer_id,
+        audit_action=WITHDRAW_ACTION,
+        name_in_audit=False,
+    )
+
+
+def withdrawal_count(session: Session, since: datetime | None = None) -> int:
+    """How many newcomers withdrew (the coordinators see only this number)."""
+    stmt = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == WITHDRAW_ACTION)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= since)
+    return int(session.scalar(stmt) or 0)
+
+
+def self_edited_after(newcomer: Newcomer, moment: datetime | None) -> bool:
+    """True when the newcomer changed their answers after ``moment`` (a proposal, a match)."""
+    return bool(newcomer.self_updated_at and moment and newcomer.self_updated_at > moment)
