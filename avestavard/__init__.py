@@ -207,9 +207,16 @@ def register_template_helpers(app: Flask) -> None:
         ("admin.audit_log", _l("Logg")),
     ]
 
+    from markupsafe import Markup
+
+    def ltr(value: Any) -> Markup:
+        """Numbers, dates and addresses kept left to right inside right-to-left text."""
+        return Markup('<bdi dir="ltr">{}</bdi>').format(value)
+
     @app.context_processor
     def inject_helpers() -> dict[str, Any]:
         return {
+            "ltr": ltr,
             "coordinator_menu": coordinator_menu,
             "url_map_endpoints": set(app.view_functions),
             "status_label": lambda value: status_labels.get(str(value), str(value)),
