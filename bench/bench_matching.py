@@ -82,7 +82,7 @@ sys.path.insert(0, str(ROOT))
 from matching.profiles import HostProfile, NewcomerProfile  # noqa: E402 (after sys.path)
 
 SIZES = {"1k": (1_000, 1_000), "10k": (5_000, 10_000), "50k": (20_000, 50_000)}
-SHARED_DATA = ROOT.parent / "shared" / "data" / "matching"
+SHARED_DATA = ROOT / "tests" / "data" / "matching"
 TARGET_RATIO = 3.0
 TARGET_PEAK_MIB = 1536
 TARGET_1K_SECONDS = 2.0

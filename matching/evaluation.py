@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from matching.engine import Proposal
 from matching.profiles import HistoryEntry, HostProfile, NewcomerProfile
+from matching.unseen import HeldOutWords
 
-__all__ = ["Evaluation", "evaluate", "hard_rule_violations"]
+__all__ = ["Evaluation", "UnseenEvaluation", "evaluate", "evaluate_unseen", "hard_rule_violations"]
 
 
 @dataclass(frozen=True)
@@ -102,4 +104,78 @@ def evaluate(
         assigned_to_planted=share(planted),
         assigned=sum(1 for p in proposals if p.assigned is not None),
         violations=len(violations),
+    )
+
+
+@dataclass(frozen=True)
+class UnseenEvaluation:
+    """Figures of the unseen-wording evaluation, averaged over folds and seeds."""
+
+    runs: int
+    recall_at_1: float
+    recall_at_3: float
+    assigned_to_planted: float
+    violations: int
+    per_run: tuple[Evaluation, ...] = ()
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The averaged figures as a plain dict."""
+        return {
+            "runs": self.runs,
+            "recall_at_1": self.recall_at_1,
+            "recall_at_3": self.recall_at_3,
+            "assigned_to_planted": self.assigned_to_planted,
+            "violations": self.violations,
+        }
+
+
+def evaluate_unseen(
+    held_out: HeldOutWords,
+    folds: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    n_newcomers: int = 150,
+    n_hosts: int = 250,
+    oracle: bool = False,
+    **propose_options: Any,
+) -> UnseenEvaluation:
+    """Propose on pools worded only with held-out words, one normaliser per fold.
+
+    For each fold the fold's words (and every taxonomy term that stems the same) are taken
+    out of the taxonomy, so no profile word is a listed term. ``oracle`` replaces every
+    interest word by its interest's Swedish label: what a perfect normaliser would reach.
+    """
+    from matching.engine import propose
+    from matching.normalizer import InterestNormalizer
+    from matching.taxonomy import taxonomy
+    from matching.unseen import generate_unseen
+
+    runs: list[Evaluation] = []
+    for fold in folds:
+        excluded = tuple(w for words in held_out.folds[fold].values() for w in words)
+        normalizer = InterestNormalizer(exclude_terms=excluded).fit()
+        for seed in seeds:
+            pool = generate_unseen(held_out, fold, seed, n_newcomers=n_newcomers, n_hosts=n_hosts)
+            hosts, newcomers = pool.hosts, pool.newcomers
+            if oracle:
+                label = {i.id: i.label("sv") for i in taxonomy()}
+                meant = pool.intended
+                hosts = [replace(h, interests=tuple(label[i] for i in meant[h.id])) for h in hosts]
+                newcomers = [
+                    replace(n, interests=tuple(label[i] for i in meant[n.id])) for n in newcomers
+                ]
+            proposals = propose(hosts, newcomers, normalizer=normalizer, **propose_options)
+            runs.append(evaluate(proposals, pool.truth, hosts, newcomers))
+
+    def mean(values: Iterable[float]) -> float:
+        items = list(values)
+        return round(sum(items) / len(items), 4) if items else 0.0
+
+    return UnseenEvaluation(
+        runs=len(runs),
+        recall_at_1=mean(r.recall_at_1 for r in runs),
+        recall_at_3=mean(r.recall_at_3 for r in runs),
+        assigned_to_planted=mean(r.assigned_to_planted for r in runs),
+        violations=sum(r.violations for r in runs),
+        per_run=tuple(runs),
     )

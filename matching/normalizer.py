@@ -111,6 +111,9 @@ class InterestNormalizer(BaseEstimator):
         Split Swedish compounds into head and modifier.
     cache_size:
         How many distinct raw words to remember; the cache is emptied when full.
+    exclude_terms:
+        Words to leave out of the taxonomy's terms (with every term that stems the same),
+        for measuring how the normaliser copes with wording it has never seen. Labels stay.
     """
 
     def __init__(
@@ -119,11 +122,13 @@ class InterestNormalizer(BaseEstimator):
         fuzzy: bool = True,
         compounds: bool = True,
         cache_size: int = 200_000,
+        exclude_terms: tuple[str, ...] = (),
     ) -> None:
         self.taxonomy_path = taxonomy_path
         self.fuzzy = fuzzy
         self.compounds = compounds
         self.cache_size = cache_size
+        self.exclude_terms = exclude_terms
 
     # ------------------------------------------------------------------ fitting
 
@@ -146,8 +151,12 @@ class InterestNormalizer(BaseEstimator):
             elif known[0] != interest_id and confidence == 1.0 and known[1] == 1.0:
                 conflicts.append((key, known[0], interest_id))
 
+        excluded = {stem_phrase(deaccent(clean(w))) for w in self.exclude_terms}
         for interest in tax:
-            forms = [*interest.labels.values(), *interest.terms]
+            forms = [
+                *interest.labels.values(),
+                *(t for t in interest.terms if stem_phrase(deaccent(clean(t))) not in excluded),
+            ]
             for form in forms:
                 cleaned = clean(form)
                 add(cleaned, interest.id, 1.0)

@@ -1,6 +1,6 @@
 """The plain records the matcher takes: hosts, newcomers and the coordinators' history.
 
-They mirror one JSON line of ``shared/data/matching/*.jsonl``; ``from_dict`` accepts such a
+They mirror one JSON line of ``tests/data/matching/*.jsonl``; ``from_dict`` accepts such a
 line (and the web app's adapter builds them from database rows).
 """
 
