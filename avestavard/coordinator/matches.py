@@ -6,13 +6,19 @@ Views are thin: the rules, the locking and the audit log live in
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from avestavard.coordinator import bp
 from avestavard.coordinator.matches_forms import (
+    ApproveForm,
     EndMatchForm,
     HostDeclineForm,
     MatchActionForm,
@@ -20,14 +26,38 @@ from avestavard.coordinator.matches_forms import (
 )
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.extensions import db
-from avestavard.models import Newcomer, utcnow
-from avestavard.models.matches import MatchProposal, MatchState, ProposalStatus
+from avestavard.models import Host, Newcomer, utcnow
+from avestavard.models.matches import Match, MatchProposal, MatchState, ProposalStatus
 from avestavard.security import coordinator_required
 from avestavard.services import matches as service
 
 
 def _settings() -> service.MatchSettings:
     return service.MatchSettings.from_config(current_app.config)
+
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def _clock(moment: datetime | None) -> str:
+    """A time today in Swedish time, as coordinators read it (14:32)."""
+    return moment.astimezone(STOCKHOLM).strftime("%H:%M") if moment else ""
+
+
+def _flash_approved(match: Match) -> None:
+    if match.state == MatchState.HOST_NOTIFIED and match.is_held(utcnow()):
+        flash(
+            _(
+                "Matchningen är godkänd. Mejlet till värden skickas kl. %(time)s; till dess "
+                "kan du ångra.",
+                time=_clock(match.hold_until),
+            ),
+            "success",
+        )
+    elif match.state == MatchState.HOST_NOTIFIED:
+        flash(_("Matchningen är godkänd och värden har fått ett mejl."), "success")
+    else:
+        flash(_("Matchningen är godkänd. Värden har ingen e-post: ring och registrera svaret."))
 
 
 def _to_match_page() -> Response:
@@ -47,11 +77,17 @@ def to_match() -> str:
     """Confirmed newcomers waiting for a host, oldest first, with the matcher's proposals."""
     rows = service.to_match(db.session, current_user)
     computed_at = service.last_computed_at(db.session)
+    held = service.held_approvals(db.session, current_user, now=utcnow())
     db.session.commit()
+    batches: dict[str, list[Match]] = {}
+    for match in held:
+        batches.setdefault(match.approval_batch or "", []).append(match)
     return render_template(
         "coordinator/matches/to_match.html",
         rows=rows,
         computed_at=computed_at,
+        held_batches=batches,
+        clock=_clock,
         form=MatchActionForm(),
     )
 
@@ -76,18 +112,57 @@ def recompute_proposals() -> Response:
     return _to_match_page()
 
 
-@bp.route("/proposals/<int:proposal_id>/approve", methods=["POST"])
+def _approve_page(
+    form: ApproveForm, newcomer: Newcomer, host_id: int, action: str, status: int = 200
+) -> tuple[str, int]:
+    """The preview of the host's email, with the note as typed so far."""
+    preview = service.preview_host_mail(
+        db.session,
+        current_user,
+        newcomer.id,
+        host_id,
+        note=form.note.data or "",
+        now=utcnow(),
+        settings=_settings(),
+    )
+    host = db.session.get(Host, host_id)
+    return render_template(
+        "coordinator/matches/approve.html",
+        form=form,
+        newcomer=newcomer,
+        host=host,
+        preview=preview,
+        action=action,
+        hold_minutes=round(_settings().hold_seconds / 60),
+    ), status
+
+
+def _wants_preview() -> bool:
+    return "preview" in request.form
+
+
+@bp.route("/proposals/<int:proposal_id>/approve", methods=["GET", "POST"])
 @coordinator_required
-def approve_proposal(proposal_id: int) -> Response:
-    """Approve a proposed pair: the match is made and the host gets the email."""
+def approve_proposal(proposal_id: int) -> Response | tuple[str, int]:
+    """Show the host's email as it will be sent (with an optional note), then approve."""
+    proposal = db.session.get(MatchProposal, proposal_id)
+    if proposal is None or proposal.status != ProposalStatus.OPEN:
+        raise NotFound(_("Förslaget finns inte längre. Ladda om sidan."))
+    form = ApproveForm()
+    action = url_for("coordinator.approve_proposal", proposal_id=proposal_id)
+    if request.method == "GET" or _wants_preview() or not form.validate_on_submit():
+        status = 422 if form.errors else 200
+        return _approve_page(form, proposal.newcomer, proposal.host_id, action, status)
     match = service.approve_match(
-        db.session, current_user, proposal_id, now=utcnow(), settings=_settings()
+        db.session,
+        current_user,
+        proposal_id,
+        now=utcnow(),
+        settings=_settings(),
+        note=form.note.data or "",
     )
     db.session.commit()
-    if match.state == MatchState.HOST_NOTIFIED:
-        flash(_("Matchningen är godkänd och värden har fått ett mejl."), "success")
-    else:
-        flash(_("Matchningen är godkänd. Värden har ingen e-post: ring och registrera svaret."))
+    _flash_approved(match)
     return _detail_page(match.id)
 
 
@@ -133,16 +208,140 @@ def pick_host(newcomer_id: int) -> str:
     )
 
 
-@bp.route("/to-match/<int:newcomer_id>/hosts/<int:host_id>", methods=["POST"])
+@bp.route("/to-match/<int:newcomer_id>/hosts/<int:host_id>", methods=["GET", "POST"])
 @coordinator_required
-def assign_host(newcomer_id: int, host_id: int) -> Response:
-    """Match the newcomer with the host the coordinator picked."""
+def assign_host(newcomer_id: int, host_id: int) -> Response | tuple[str, int]:
+    """Match the newcomer with the host the coordinator picked, after the email's preview."""
+    newcomer = db.session.get(Newcomer, newcomer_id)
+    if newcomer is None or db.session.get(Host, host_id) is None:
+        raise NotFound()
+    form = ApproveForm()
+    action = url_for("coordinator.assign_host", newcomer_id=newcomer_id, host_id=host_id)
+    if request.method == "GET" or _wants_preview() or not form.validate_on_submit():
+        status = 422 if form.errors else 200
+        return _approve_page(form, newcomer, host_id, action, status)
     match = service.assign_other_host(
-        db.session, current_user, newcomer_id, host_id, now=utcnow(), settings=_settings()
+        db.session,
+        current_user,
+        newcomer_id,
+        host_id,
+        now=utcnow(),
+        settings=_settings(),
+        note=form.note.data or "",
     )
     db.session.commit()
-    flash(_("Matchningen är godkänd."), "success")
+    _flash_approved(match)
     return _detail_page(match.id)
+
+
+@bp.route("/matches/<int:match_id>/undo", methods=["POST"])
+@coordinator_required
+def match_undo(match_id: int) -> Response:
+    """Take an approval back within the hold: the host's email is never sent."""
+    match = service.undo_approval(db.session, current_user, match_id, now=utcnow())
+    db.session.commit()
+    flash(
+        _(
+            "Godkännandet är ångrat. Mejlet till %(host)s skickas inte, och %(newcomer)s "
+            "väntar i Att matcha igen.",
+            host=match.host.first_name,
+            newcomer=match.newcomer.first_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("coordinator.to_match", _anchor=f"newcomer-{match.newcomer_id}"))
+
+
+@bp.route("/approvals/<batch>/undo", methods=["POST"])
+@coordinator_required
+def batch_undo(batch: str) -> Response:
+    """Take back every approval sent together that is still within its hold."""
+    result = service.undo_batch(db.session, current_user, batch[:32], now=utcnow())
+    db.session.commit()
+    if result.undone:
+        flash(
+            ngettext(
+                "%(num)d godkännande är ångrat; inget mejl skickas.",
+                "%(num)d godkännanden är ångrade; inga mejl skickas.",
+                len(result.undone),
+            ),
+            "success",
+        )
+    if result.too_late:
+        flash(
+            _(
+                "För sent att ångra (mejlet har gått iväg): %(pairs)s.",
+                pairs=", ".join(
+                    f"{m.host.first_name} – {m.newcomer.first_name}" for m in result.too_late
+                ),
+            ),
+            "error",
+        )
+    return _to_match_page()
+
+
+def _selected_proposals() -> list[int]:
+    ids = []
+    for value in request.values.getlist("proposal")[:200]:
+        if value.isdigit():
+            ids.append(int(value))
+    return list(dict.fromkeys(ids))
+
+
+@bp.route("/to-match/review", methods=["GET", "POST"])
+@coordinator_required
+def bulk_review() -> Response | str:
+    """The selected proposals and the emails they will send, before sending them all."""
+    ids = _selected_proposals()
+    proposals = service.open_proposals(db.session, current_user, ids)
+    if not proposals:
+        flash(_("Välj minst ett förslag att godkänna."), "error")
+        return _to_match_page()
+    return render_template(
+        "coordinator/matches/bulk_review.html",
+        proposals=proposals,
+        form=MatchActionForm(),
+        hold_minutes=round(_settings().hold_seconds / 60),
+    )
+
+
+@bp.route("/to-match/approve-selected", methods=["POST"])
+@coordinator_required
+def bulk_approve() -> Response:
+    """Approve each selected proposal on its own; one that cannot be approved is reported."""
+    batch = secrets.token_hex(16)
+    approved, refused = 0, []
+    for proposal_id in _selected_proposals():
+        # Each pair in its own transaction, under the same locks as a single approval.
+        try:
+            service.approve_match(
+                db.session,
+                current_user,
+                proposal_id,
+                now=utcnow(),
+                settings=_settings(),
+                batch=batch,
+            )
+        except (Conflict, NotFound) as exc:
+            db.session.rollback()
+            refused.append(exc.message)
+        else:
+            db.session.commit()
+            approved += 1
+    if approved:
+        flash(
+            ngettext(
+                "%(num)d matchning är godkänd. Mejlen skickas om en stund; till dess kan du "
+                "ångra alla på en gång.",
+                "%(num)d matchningar är godkända. Mejlen skickas om en stund; till dess kan du "
+                "ångra alla på en gång.",
+                approved,
+            ),
+            "success",
+        )
+    for message in refused:
+        flash(_("Inte godkänd: %(why)s", why=message), "error")
+    return _to_match_page()
 
 
 # --------------------------------------------------------------------------- matches
@@ -175,6 +374,8 @@ def match_detail(match_id: int) -> str:
         next_states=service.TRANSITIONS[match.state],
         MatchState=MatchState,
         state_label=service.state_label,
+        held=match.is_held(utcnow()),
+        clock=_clock,
     )
 
 

@@ -8,6 +8,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 REASON_MAX = 1000
+NOTE_MAX = 1000
 
 
 class MatchActionForm(FlaskForm):
@@ -45,3 +46,12 @@ class EndMatchForm(FlaskForm):
         ],
     )
     newcomer_waits_again = BooleanField(_l("Den nyinflyttade ska få en ny värd"))
+
+
+class ApproveForm(FlaskForm):
+    """Approve a pair: an optional personal note that goes into the host's email."""
+
+    note = TextAreaField(
+        _l("Personlig hälsning till värden (valfritt)"),
+        validators=[Optional(), Length(max=NOTE_MAX)],
+    )

@@ -7,6 +7,11 @@ Life of a row (see :mod:`avestavard.services.mail_sender`)::
                         │  ├──5xx, or too many attempts──────▶ failed   (coordinators decide)
                         │  └──no reply after the data────────▶ unknown  (coordinators decide)
                         └──sender died: handed over? unknown : retry
+    queued (held) ──undo──▶ cancelled
+
+``held_until``: a message is not due before this time, whatever ``next_attempt_at`` says. It
+is the coordinator's window to undo what caused it; during it the row can be cancelled, and a
+cancelled row is never claimed. The hold is stored on the row, so it survives a restart.
 
 ``handed_over_at`` is the sender's mark, committed just before it gives the message to the
 server: after a crash it separates the rows that may have been delivered from those that
@@ -33,6 +38,7 @@ class OutboxStatus(enum.StrEnum):
     RETRY = "retry"  # temporary failure, next_attempt_at says when
     FAILED = "failed"  # permanent failure, shown to coordinators
     UNKNOWN = "unknown"  # the server may or may not have accepted it: never resent on its own
+    CANCELLED = "cancelled"  # withdrawn before it was sent (an undone approval): never sent
 
 
 # Statuses a sender may claim when next_attempt_at has come.
@@ -64,6 +70,8 @@ class OutboxMessage(Base):
     )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A fresh token per claim: a sender only touches rows that still carry its token, so a

@@ -61,6 +61,7 @@ class MatchState(enum.StrEnum):
     INTRODUCED = "introduced"  # the newcomer got the host's first name and contact
     MET = "met"  # the first meeting took place
     ENDED = "ended"  # over, with a reason (end state)
+    UNDONE = "undone"  # the coordinator undid the approval within the hold (not a rejection)
 
 
 # States in which the pair holds one of the host's places and the newcomer's one match.
@@ -159,6 +160,13 @@ class Match(Base):
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str] = mapped_column(Text, default="")
+    # The coordinator's own line in the host's email, written when approving.
+    coordinator_note: Mapped[str] = mapped_column(Text, default="")
+    # Until this time the approval can be undone: the host's email is held in the outbox and
+    # no answer link works. Approvals sent together share a batch, undone together.
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approval_batch: Mapped[str | None] = mapped_column(String(32), index=True)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # The host's answer links carry this nonce; a new notification replaces it, so only the
     # latest email's links work, and only until ``answer_expires_at``.
@@ -173,6 +181,14 @@ class Match(Base):
     follow_ups: Mapped[list[MatchFollowUp]] = relationship(
         back_populates="match", cascade="all, delete-orphan", order_by="MatchFollowUp.side"
     )
+
+    def is_held(self, now: datetime) -> bool:
+        """True while the approval can still be undone (the host has not been told)."""
+        return (
+            self.state in (MatchState.APPROVED, MatchState.HOST_NOTIFIED)
+            and self.hold_until is not None
+            and now < self.hold_until
+        )
 
     @property
     def is_active(self) -> bool:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.models import OutboxMessage, OutboxStatus
+from avestavard.models.mail import DUE_STATUSES
 from avestavard.services.audit import Actor, record
 
 # Headers the sender writes itself; a row may not replace them.
@@ -73,6 +75,7 @@ def queue_mail(
     text: str,
     html: str | None = None,
     headers: dict[str, str] | None = None,
+    held_until: datetime | None = None,
 ) -> OutboxMessage:
     """Queue one email under the idempotency ``key`` (e.g. ``match:42:host-notified``).
 
@@ -80,7 +83,8 @@ def queue_mail(
     never sends a message twice. The unique constraint on the key backs this up when two
     transactions race. ``headers`` are extra headers (e.g. ``List-Unsubscribe``); the ones the
     sender writes itself (From, To, Subject, Message-ID ...) are refused with ValidationFailed,
-    as are line breaks in the recipient, the subject or a header value.
+    as are line breaks in the recipient, the subject or a header value. ``held_until``: the
+    sender leaves the message alone until then (it can be cancelled meanwhile).
     """
     headers = dict(headers or {})
     _check_message(to, subject, headers)
@@ -94,10 +98,41 @@ def queue_mail(
         body_text=text,
         body_html=html,
         headers=headers,
+        held_until=held_until,
     )
+    if held_until is not None:
+        message.next_attempt_at = held_until
     session.add(message)
     session.flush()
     return message
+
+
+def cancel_queued_mail(session: Session, key: str, *, now: datetime) -> bool:
+    """Cancel the message queued under ``key`` if no sender has taken it yet.
+
+    One conditional UPDATE: a row a sender has claimed (status ``sending``) or sent is not
+    touched, and a cancelled row is never claimed, so a cancel racing a sender ends with exactly
+    one of the two. True when the message is cancelled (or there is none), False when it was
+    taken by a sender or already sent.
+    """
+    cancelled = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.idempotency_key == key,
+            OutboxMessage.status.in_(DUE_STATUSES),
+        )
+        .values(status=OutboxStatus.CANCELLED, cancelled_at=now, claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], cancelled).rowcount:
+        row = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+        if row is not None:
+            session.refresh(row)
+        return True
+    status = session.scalar(
+        select(OutboxMessage.status).where(OutboxMessage.idempotency_key == key)
+    )
+    return status is None or status == OutboxStatus.CANCELLED
 
 
 # --------------------------------------------------------------------------- coordinators

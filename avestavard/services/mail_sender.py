@@ -9,9 +9,10 @@ API (the ``send-mail`` command, the scheduler's mail job and tests call this)::
   is used. The sender works on its own connection in autocommit mode (every write is one
   statement, durable when it returns); the caller has nothing to commit. Call it after the
   transaction that queued the mail has committed.
-- ``now``: aware UTC datetime. Rows with status queued/retry and ``next_attempt_at <= now`` are
-  due, and claims older than the lease are measured from it. Times recorded during the run are
-  ``now`` plus the real time elapsed since the call (a test's fixed ``now`` stays consistent).
+- ``now``: aware UTC datetime. Rows with status queued/retry, ``next_attempt_at <= now`` and
+  no hold after ``now`` (``held_until``) are due; cancelled rows never are. Claims older than
+  the lease are measured from ``now``. Times recorded during the run are ``now`` plus the real
+  time elapsed since the call (a test's fixed ``now`` stays consistent).
 - ``config``: a mapping with the settings read by :class:`MailSettings` (``app.config``);
   default ``flask.current_app.config``.
 - ``sender_id``: written to ``claimed_by``; default ``<hostname>:<pid>``.
@@ -758,13 +759,18 @@ def recover_stale_claims(conn: Connection, now: datetime, *, lease: timedelta) -
     return requeued, unknown
 
 
+def _not_held(now: datetime) -> Any:
+    """A held row is not due before its ``held_until``, whatever ``next_attempt_at`` says."""
+    return _TABLE.c.held_until.is_(None) | (_TABLE.c.held_until <= now)
+
+
 def _claim(
     conn: Connection, now: datetime, count: int, *, token: str, sender_id: str, at: datetime
 ) -> list[_Row]:
     """Claim up to ``count`` due rows under ``token``, oldest due first; the caller commits."""
     due = (
         select(_TABLE.c.id)
-        .where(_TABLE.c.status.in_(DUE_STATUSES), _TABLE.c.next_attempt_at <= now)
+        .where(_TABLE.c.status.in_(DUE_STATUSES), _TABLE.c.next_attempt_at <= now, _not_held(now))
         .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id)
         .limit(count)
     )
@@ -780,8 +786,8 @@ def _claim(
     stmt = (
         update(_TABLE)
         .where(_TABLE.c.id.in_(ids))
-        # The claim itself: only a row that is still due is taken.
-        .where(_TABLE.c.status.in_(DUE_STATUSES))
+        # The claim itself: only a row that is still due (not cancelled meanwhile) is taken.
+        .where(_TABLE.c.status.in_(DUE_STATUSES), _not_held(now))
         .values(
             status=OutboxStatus.SENDING,
             claim_token=token,

@@ -3,6 +3,11 @@
 Lifecycle (see :mod:`avestavard.models.matches`)::
 
     proposed → approved → host_notified → accepted | declined → introduced → met → ended
+                     └──(undo within the hold)──▶ undone
+
+Approving holds the host's email in the outbox for ``MAIL_HOLD_SECONDS``: until then the
+coordinator can undo (the email is cancelled, never sent; the host's place is free again and the
+proposal is open again; an undo is not a rejection), and no answer link works.
 
 Every change is audit-logged here, so no view can forget it. Mail is queued in the outbox in
 the same transaction as the change that causes it; the outbox sender delivers it after the
@@ -45,7 +50,7 @@ from avestavard.models.matches import (
 )
 from avestavard.services import audit, matching_adapter
 from avestavard.services.audit import Actor, SystemActor
-from avestavard.services.mail import queue_mail
+from avestavard.services.mail import cancel_queued_mail, queue_mail
 
 ANSWER_SALT = "avestavard.match-answer"
 FOLLOW_UP_SALT = "avestavard.match-follow-up"
@@ -65,7 +70,11 @@ TRANSITIONS: dict[MatchState, frozenset[MatchState]] = {
     MatchState.MET: frozenset({MatchState.ENDED}),
     MatchState.DECLINED: frozenset(),
     MatchState.ENDED: frozenset(),
+    MatchState.UNDONE: frozenset(),
 }
+# Undoing is not a step of the lifecycle: it is allowed only within the hold (see undo_approval).
+UNDOABLE_STATES = frozenset({MatchState.APPROVED, MatchState.HOST_NOTIFIED})
+MAX_NOTE_LENGTH = 1000
 
 
 # --------------------------------------------------------------------------- settings
@@ -81,6 +90,7 @@ class MatchSettings:
     follow_up_after_months: int = 1
     follow_up_link_days: int = 60
     top_k: int = 3
+    hold_seconds: int = 600
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MatchSettings:
@@ -92,7 +102,13 @@ class MatchSettings:
             follow_up_after_months=int(config.get("MATCH_FOLLOW_UP_AFTER_MONTHS", 1)),
             follow_up_link_days=int(config.get("MATCH_FOLLOW_UP_LINK_DAYS", 60)),
             top_k=int(config.get("MATCH_TOP_K", 3)),
+            hold_seconds=max(0, int(config.get("MAIL_HOLD_SECONDS", 600))),
         )
+
+    @property
+    def hold(self) -> timedelta:
+        """How long an approval can be undone before the host's email goes out."""
+        return timedelta(seconds=self.hold_seconds)
 
     def answer_url(self, token: str, language: str) -> str:
         """The page a host opens from the match email."""
@@ -152,6 +168,15 @@ def _require_coordinator(actor: Actor) -> None:
 
 def _clean(text: str | None, limit: int = MAX_REASON_LENGTH) -> str:
     return " ".join((text or "").split())[:limit]
+
+
+def clean_note(text: str | None) -> str:
+    """A coordinator's personal note: paragraphs kept, spaces tidied, at most 1000 characters."""
+    lines = [" ".join(line.split()) for line in (text or "").replace("\r\n", "\n").split("\n")]
+    paragraphs = "\n".join(lines).strip()
+    while "\n\n\n" in paragraphs:
+        paragraphs = paragraphs.replace("\n\n\n", "\n\n")
+    return paragraphs[:MAX_NOTE_LENGTH]
 
 
 def _lang(code: str | None, allowed: Sequence[str]) -> str:
@@ -216,6 +241,7 @@ def state_label(state: MatchState | str) -> str:
         MatchState.INTRODUCED: _("introducerad"),
         MatchState.MET: _("har träffats"),
         MatchState.ENDED: _("avslutad"),
+        MatchState.UNDONE: _("ångrad"),
     }
     return labels.get(MatchState(state), str(state))
 
@@ -426,6 +452,22 @@ def to_match(session: Session, actor: Actor) -> list[ToMatchRow]:
     return rows
 
 
+def open_proposals(session: Session, actor: Actor, ids: Sequence[int]) -> list[MatchProposal]:
+    """The open proposals among ``ids``, in the order given (for a bulk approval's review)."""
+    _require_coordinator(actor)
+    if not ids:
+        return []
+    found = {
+        p.id: p
+        for p in session.scalars(
+            select(MatchProposal).where(
+                MatchProposal.id.in_(ids), MatchProposal.status == ProposalStatus.OPEN
+            )
+        )
+    }
+    return [found[i] for i in ids if i in found]
+
+
 def last_computed_at(session: Session) -> datetime | None:
     """When the open proposals were last computed (None when there are none)."""
     return session.scalar(
@@ -505,6 +547,8 @@ def _create_match(
     settings: MatchSettings,
     source: str,
     proposal_id: int | None = None,
+    note: str = "",
+    batch: str | None = None,
 ) -> Match:
     newcomer, host = _lock_pair(session, newcomer_id, host_id)
     proposal = None
@@ -539,6 +583,9 @@ def _create_match(
         proposed_at=proposal.computed_at if proposal else now,
         approved_at=now,
         approved_by_id=actor.id,
+        coordinator_note=clean_note(note),
+        hold_until=now + settings.hold,
+        approval_batch=batch or secrets.token_hex(16),
     )
     session.add(match)
     if proposal is not None:
@@ -559,9 +606,20 @@ def _create_match(
 
 
 def approve_match(
-    session: Session, actor: Actor, proposal_id: int, *, now: datetime, settings: MatchSettings
+    session: Session,
+    actor: Actor,
+    proposal_id: int,
+    *,
+    now: datetime,
+    settings: MatchSettings,
+    note: str = "",
+    batch: str | None = None,
 ) -> Match:
     """A coordinator approves the matcher's proposal: the match is made and the host emailed.
+
+    ``note`` is the coordinator's own line in the host's email. The email is held for
+    ``settings.hold`` so the approval can be undone (:func:`undo_approval`); approvals given the
+    same ``batch`` are undone together (:func:`undo_batch`).
 
     Refused with Conflict when the host has no free place, the newcomer already has a match,
     or the proposal was decided meanwhile, also when two coordinators try at the same moment.
@@ -579,6 +637,8 @@ def approve_match(
         settings=settings,
         source="matcher",
         proposal_id=proposal.id,
+        note=note,
+        batch=batch,
     )
 
 
@@ -590,6 +650,7 @@ def assign_other_host(
     *,
     now: datetime,
     settings: MatchSettings,
+    note: str = "",
 ) -> Match:
     """A coordinator picks another available host by hand; the same rules as approving."""
     _require_coordinator(actor)
@@ -609,6 +670,7 @@ def assign_other_host(
         settings=settings,
         source="coordinator" if open_proposal is None else "matcher",
         proposal_id=open_proposal,
+        note=note,
     )
 
 
@@ -688,19 +750,29 @@ def answer_token(
     )
 
 
-def _notify_host(
-    session: Session, actor: Actor, match: Match, *, now: datetime, settings: MatchSettings
-) -> None:
-    host, newcomer = match.host, match.newcomer
-    if not host.email:
-        raise Conflict(_("Värden har ingen e-postadress. Ring värden och registrera svaret."))
-    first_time = match.host_notified_at is None
-    _move(match, MatchState.HOST_NOTIFIED)
-    # A fresh nonce: the links of an earlier email stop working.
-    match.answer_nonce = secrets.token_urlsafe(16)
-    match.answer_expires_at = now + timedelta(days=settings.answer_link_days)
-    match.host_notified_at = now
-    session.flush()
+@dataclass(frozen=True)
+class HostMail:
+    """The host's match email as it is (or will be) sent."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+def _host_mail(
+    host: Host,
+    newcomer: Newcomer,
+    *,
+    reasons_sv: Sequence[str],
+    reasons_en: Sequence[str],
+    note: str,
+    accept_url: str,
+    decline_url: str,
+    expires_on: date,
+) -> HostMail:
+    """Render the host's match email in the host's language."""
     language = _lang(host.preferred_language, ("sv", "en"))
     with _mail_locale(language):
         context = {
@@ -710,15 +782,89 @@ def _notify_host(
             "languages": language_names(newcomer.languages or [], language),
             "area": newcomer.area or "",
             "household": household_label(newcomer.household),
-            "reasons": match.reasons(language),
-            "accept_url": settings.answer_url(answer_token(settings, match, "accept"), language),
-            "decline_url": settings.answer_url(answer_token(settings, match, "decline"), language),
-            "expires_on": match.answer_expires_at.date(),
+            "reasons": list(reasons_en if language == "en" else reasons_sv),
+            "note": note,
+            "accept_url": accept_url,
+            "decline_url": decline_url,
+            "expires_on": expires_on,
             "language": language,
         }
         subject = _("Vill du bli AvestaVärd för %(name)s?", name=newcomer.first_name)
         text = render_template("email/match_host_notified.txt", **context)
         html = render_template("email/match_host_notified.html", **context)
+    return HostMail(host.email or "", subject, text, html, language)
+
+
+def preview_host_mail(
+    session: Session,
+    actor: Actor,
+    newcomer_id: int,
+    host_id: int,
+    *,
+    note: str = "",
+    now: datetime,
+    settings: MatchSettings,
+) -> HostMail | None:
+    """The email the host would get if the pair were approved now with ``note``.
+
+    None when the host has no email address (the coordinator calls instead). The answer links
+    are placeholders: the real ones are made when the match is.
+    """
+    _require_coordinator(actor)
+    newcomer = session.get(Newcomer, newcomer_id)
+    host = session.get(Host, host_id)
+    if newcomer is None or host is None:
+        raise NotFound(_("Förslaget finns inte längre. Ladda om sidan."))
+    if not host.email:
+        return None
+    proposal = session.scalar(
+        select(MatchProposal).where(
+            MatchProposal.newcomer_id == newcomer_id, MatchProposal.host_id == host_id
+        )
+    )
+    language = _lang(host.preferred_language, ("sv", "en"))
+    return _host_mail(
+        host,
+        newcomer,
+        reasons_sv=proposal.reasons_sv if proposal else [],
+        reasons_en=proposal.reasons_en if proposal else [],
+        note=clean_note(note),
+        accept_url=settings.answer_url("…", language),
+        decline_url=settings.answer_url("…", language),
+        expires_on=(now + settings.hold + timedelta(days=settings.answer_link_days)).date(),
+    )
+
+
+def _notify_host(
+    session: Session, actor: Actor, match: Match, *, now: datetime, settings: MatchSettings
+) -> None:
+    host, newcomer = match.host, match.newcomer
+    if not host.email:
+        raise Conflict(_("Värden har ingen e-postadress. Ring värden och registrera svaret."))
+    if match.is_held(now) and match.host_notified_at is not None:
+        raise Conflict(_("Mejlet till värden har inte skickats än."))
+    first_time = match.host_notified_at is None
+    _move(match, MatchState.HOST_NOTIFIED)
+    # The first email waits out the hold; the links count from when it goes out.
+    sent_at = (
+        match.hold_until if first_time and match.hold_until and match.hold_until > now else now
+    )
+    # A fresh nonce: the links of an earlier email stop working.
+    match.answer_nonce = secrets.token_urlsafe(16)
+    match.answer_expires_at = sent_at + timedelta(days=settings.answer_link_days)
+    match.host_notified_at = sent_at
+    session.flush()
+    language = _lang(host.preferred_language, ("sv", "en"))
+    mail = _host_mail(
+        host,
+        newcomer,
+        reasons_sv=match.reasons_sv,
+        reasons_en=match.reasons_en,
+        note=match.coordinator_note,
+        accept_url=settings.answer_url(answer_token(settings, match, "accept"), language),
+        decline_url=settings.answer_url(answer_token(settings, match, "decline"), language),
+        expires_on=match.answer_expires_at.date(),
+    )
     key = f"match:{match.id}:host-notified"
     if not first_time:
         key += f":{match.answer_nonce[:12]}"
@@ -726,10 +872,11 @@ def _notify_host(
         session,
         key=key,
         to=host.email,
-        subject=subject,
-        text=text,
-        html=html,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
         headers={"Content-Language": language},
+        held_until=sent_at if sent_at > now else None,
     )
     audit.record(session, actor, "notify-host", "match", match.id)
 
@@ -742,6 +889,116 @@ def notify_host_again(
     match = _match(session, match_id, lock=True)
     _notify_host(session, actor, match, now=now, settings=settings)
     return match
+
+
+def _refuse_while_held(match: Match, now: datetime) -> None:
+    # The host has not been told yet: an answer now could only come from a guess.
+    if match.is_held(now):
+        raise Conflict(
+            _(
+                "Värden har inte fått mejlet än. Ångra godkännandet eller vänta tills "
+                "mejlet har skickats."
+            )
+        )
+
+
+# --------------------------------------------------------------------------- undo
+
+
+def undo_approval(session: Session, actor: Actor, match_id: int, *, now: datetime) -> Match:
+    """Take an approval back within its hold: the host's email is cancelled and never sent.
+
+    The host's place is free again, the newcomer waits again and the proposal is open again:
+    an undo is not a rejection, so the pair may be proposed and approved later. Refused with
+    Conflict once the hold is over or the email has been claimed by the sender (the outbox
+    row's status decides, in the database, so an undo racing the sender never ends with a
+    message that was both sent and cancelled).
+    """
+    _require_coordinator(actor)
+    found = session.get(Match, match_id)
+    if found is None:
+        raise NotFound(_("Matchningen finns inte."))
+    # The same lock order as approving: newcomer, host, then the match.
+    _lock_pair(session, found.newcomer_id, found.host_id)
+    match = _match(session, match_id, lock=True)
+    if match.state not in UNDOABLE_STATES or not match.is_held(now):
+        raise Conflict(_("Tiden för att ångra har gått ut: värden har fått mejlet."))
+    if not cancel_queued_mail(session, f"match:{match.id}:host-notified", now=now):
+        raise Conflict(_("Tiden för att ångra har gått ut: värden har fått mejlet."))
+    match.state = MatchState.UNDONE
+    match.undone_at = now
+    match.answer_nonce = None
+    if match.newcomer.status == NewcomerStatus.MATCHED:
+        match.newcomer.status = NewcomerStatus.WAITING
+    proposal = session.scalar(
+        select(MatchProposal).where(
+            MatchProposal.newcomer_id == match.newcomer_id,
+            MatchProposal.host_id == match.host_id,
+            MatchProposal.status == ProposalStatus.APPROVED,
+        )
+    )
+    if proposal is not None:
+        proposal.status = ProposalStatus.OPEN
+        proposal.decided_at = None
+        proposal.decided_by_id = None
+    session.flush()
+    audit.record(session, actor, "undo-approve", "match", match.id)
+    return match
+
+
+@dataclass
+class BatchUndo:
+    """What undoing a batch of approvals did."""
+
+    undone: list[Match] = field(default_factory=list)
+    too_late: list[Match] = field(default_factory=list)
+
+
+def held_batch(session: Session, batch: str, *, now: datetime) -> list[Match]:
+    """The approvals of ``batch`` that can still be undone."""
+    matches = session.scalars(
+        select(Match).where(Match.approval_batch == batch).order_by(Match.id)
+    ).all()
+    return [m for m in matches if m.is_held(now)]
+
+
+def undo_batch(session: Session, actor: Actor, batch: str, *, now: datetime) -> BatchUndo:
+    """Undo every approval of ``batch`` still within its hold (one undo for a bulk approval)."""
+    _require_coordinator(actor)
+    result = BatchUndo()
+    ids = session.scalars(
+        select(Match.id).where(Match.approval_batch == batch).order_by(Match.id)
+    ).all()
+    if not ids:
+        raise NotFound(_("Matchningen finns inte."))
+    for match_id in ids:
+        match = session.get(Match, match_id)
+        assert match is not None
+        if match.state not in UNDOABLE_STATES:
+            continue
+        try:
+            # undo_approval refuses before it writes anything, so a refusal leaves no trace.
+            result.undone.append(undo_approval(session, actor, match_id, now=now))
+        except Conflict:
+            result.too_late.append(match)
+    return result
+
+
+def held_approvals(session: Session, actor: Actor, *, now: datetime) -> list[Match]:
+    """The actor's own approvals that can still be undone, newest first."""
+    if actor.id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Match)
+            .where(
+                Match.approved_by_id == actor.id,
+                Match.state.in_(UNDOABLE_STATES),
+                Match.hold_until > now,
+            )
+            .order_by(Match.id.desc())
+        )
+    )
 
 
 class LinkProblem(Conflict):
@@ -792,6 +1049,9 @@ def check_answer_link(
     action: Literal["accept", "decline"] = payload["a"]
     if match.state != MatchState.HOST_NOTIFIED:
         raise LinkProblem("used", match.state)
+    if match.is_held(now):
+        # The email has not gone out: nobody should hold this link yet.
+        raise LinkProblem("invalid")
     if payload.get("n") != match.answer_nonce:
         raise LinkProblem("replaced")
     if match.answer_expires_at is None or now > match.answer_expires_at:
@@ -830,6 +1090,7 @@ def host_accept(
     match = _match(session, match_id, lock=True)
     if not _may_act_for_host(actor, match):
         raise NotFound(_("Matchningen finns inte."))
+    _refuse_while_held(match, now)
     _move(match, MatchState.ACCEPTED)
     match.accepted_at = now
     match.answer_nonce = None
@@ -847,6 +1108,7 @@ def host_decline(
     match = _match(session, match_id, lock=True)
     if not _may_act_for_host(actor, match):
         raise NotFound(_("Matchningen finns inte."))
+    _refuse_while_held(match, now)
     _move(match, MatchState.DECLINED)
     match.declined_at = now
     match.decline_reason = _clean(reason)

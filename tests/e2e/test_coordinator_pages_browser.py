@@ -380,6 +380,10 @@ def test_a_proposal_is_approved_with_the_keyboard_alone(app, live_server, page, 
     assert outline[0] != "none" and outline[1] != "0px", outline
 
     page.keyboard.press("Enter")
+    page.wait_for_url("**/approve")
+    # The host's email is shown before it is sent.
+    assert "Vill du bli AvestaVärd för Olena?" in page.locator("#preview-subject").inner_text()
+    page.get_by_role("button", name="Skicka", exact=True).click()
     page.wait_for_url("**/coordinator/matches/*")
     assert page.locator("#match-state").inner_text() == "Skickad till värden"
     assert "Olena Shevchenko" in page.locator("main").inner_text()

@@ -70,7 +70,10 @@ def test_newcomer_to_introduction(app, live_server, page, browser, smtp_server, 
     assert "Föreslagen värd: Karin Berg" in section.inner_text()
     assert "fiske" in section.inner_text()  # the matcher's reason
     _no_violations(page)
-    section.get_by_role("button", name="Godkänn Karin för Olena").click()
+    section.get_by_role("link", name="Godkänn Karin för Olena").click()
+    page.wait_for_url("**/approve")
+    _no_violations(page)
+    page.get_by_role("button", name="Skicka", exact=True).click()
     page.wait_for_url("**/coordinator/matches/*")
     assert page.locator("#match-state").inner_text() == "Skickad till värden"
     _no_violations(page)
