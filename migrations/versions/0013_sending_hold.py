@@ -1,14 +1,14 @@
 """sending with care: held and cancelled outbox rows, undoable approvals with a personal note
 
 Revision ID: 0013_sending_hold
-Revises: 0005_outbox
+Revises: 0014_newcomer_self_service
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_sending_hold"
-down_revision = "0005_outbox"
+down_revision = "0014_newcomer_self_service"
 branch_labels = None
 depends_on = None
 
