@@ -213,6 +213,12 @@ def register_template_helpers(app: Flask) -> None:
         """Numbers, dates and addresses kept left to right inside right-to-left text."""
         return Markup('<bdi dir="ltr">{}</bdi>').format(value)
 
+    from avestavard.localtime import format_local_date, format_local_datetime
+
+    # Stored times are UTC; every page shows them in Stockholm time in Babel's formats.
+    app.jinja_env.filters["local_datetime"] = format_local_datetime
+    app.jinja_env.filters["local_date"] = format_local_date
+
     @app.context_processor
     def inject_helpers() -> dict[str, Any]:
         return {

@@ -12,49 +12,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from avestavard.admin import bp
 from avestavard.admin.audit_forms import AuditFilterForm
 from avestavard.extensions import db
+from avestavard.models.audit import AuditAction, audit_action_label
 from avestavard.security import coordinator_required
 from avestavard.services.audit_log import (
     SYSTEM_ACTOR,
     AuditQuery,
     actor_accounts,
-    logged_actions,
     parse_subject,
     read_audit_log,
 )
-
-# Readable names of the actions the application writes; unknown ones are shown as written.
-ACTION_LABELS = {
-    "view": _l("Visade"),
-    "view-list": _l("Visade listan"),
-    "view-matches": _l("Visade matchningar"),
-    "view-audit-log": _l("Läste loggen"),
-    "create": _l("Skapade"),
-    "update": _l("Ändrade"),
-    "erase": _l("Raderade"),
-    "export": _l("Tog ut registerutdrag"),
-    "login": _l("Loggade in"),
-    "register": _l("Anmälde sig"),
-    "register-again": _l("Anmälde sig igen"),
-    "confirm": _l("Bekräftade anmälan"),
-    "pause": _l("Pausade"),
-    "resume": _l("Återupptog"),
-    "create-account": _l("Skapade inloggning"),
-    "import-create": _l("Importerade (ny)"),
-    "import-update": _l("Importerade (ändrad)"),
-    "import-legacy": _l("Importerade Excelfil"),
-    "account-create": _l("Skapade konto"),
-    "account-deactivate": _l("Stängde av konto"),
-    "account-reactivate": _l("Aktiverade konto"),
-    "password-reset-link": _l("Skapade länk för nytt lösenord"),
-    "password-set": _l("Valde lösenord med länk"),
-    "password-change": _l("Bytte lösenord"),
-}
 
 SUBJECT_LABELS = {
     "host": _l("Värd"),
@@ -112,9 +85,11 @@ def _query_from(form: AuditFilterForm, page: int) -> AuditQuery:
 def audit_log() -> str | tuple[str, int]:
     """The log, newest first, filtered by the GET form; reading it is itself logged."""
     accounts = [(str(user.id), user.email) for user in actor_accounts(db.session())]
-    actions = [
-        (action, str(ACTION_LABELS.get(action, action))) for action in logged_actions(db.session())
-    ]
+    locale = str(get_locale() or "sv")
+    actions = sorted(
+        ((action.value, action.label(locale)) for action in AuditAction),
+        key=lambda choice: choice[1].casefold(),
+    )
     form = AuditFilterForm(formdata=request.args, accounts=accounts, actions=actions)
     if not form.validate():
         # No result for a query we could not read: an unfiltered list would look like an answer.
@@ -136,14 +111,9 @@ def audit_log() -> str | tuple[str, int]:
 
 @bp.context_processor
 def _audit_helpers() -> dict[str, Any]:
-    from flask_babel import format_datetime
-
-    def local_time(moment: Any, pattern: str = "yyyy-MM-dd HH:mm:ss") -> str:
-        return str(format_datetime(moment, pattern)) if moment else ""
-
+    locale = str(get_locale() or "sv")
     return {
-        "action_label": lambda action: ACTION_LABELS.get(action, action),
+        "action_label": lambda action: audit_action_label(action, locale),
         "subject_label": lambda kind: SUBJECT_LABELS.get(kind, kind),
         "subject_pages": SUBJECT_PAGES,
-        "audit_time": local_time,
     }

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from avestavard.auth.forms import LoginForm
 from avestavard.extensions import db, limiter
+from avestavard.models.audit import AuditAction
 from avestavard.security import is_safe_next
 from avestavard.services import audit
 from avestavard.services.users import authenticate
@@ -55,7 +56,7 @@ def login() -> str | Response:
             if lang:
                 session["lang"] = lang
             login_user(user)
-            audit.record(db.session, user, "login")
+            audit.record(db.session, user, AuditAction.LOGIN)
             db.session.commit()
             target = form.next.data
             return redirect(target if is_safe_next(target) else home_for(user))

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from avestavard.extensions import db
+from avestavard.models import AuditAction
 from avestavard.services.audit import SystemActor
 from avestavard.services.export import EXPORT_FORMATS, EXPORT_KINDS, export_rows, render_export
 
@@ -79,7 +80,7 @@ def export_command(kind: str, fmt: str, out: Path | None) -> None:
     rows = export_rows(db.session, kind)
     data = render_export(rows, fmt, title=kind)
     # An export holds personal data: who took it out, and when, belongs in the audit log.
-    audit.record(db.session, SystemActor("cli export"), f"export-{kind}")
+    audit.record(db.session, SystemActor("cli export"), AuditAction(f"export-{kind}"))
     db.session.commit()
     if out is None:
         if fmt == "xlsx" and sys.stdout.isatty():

@@ -36,6 +36,7 @@ from avestavard.errors import NotFound, ValidationFailed
 from avestavard.extensions import db
 from avestavard.imports.inmovers_csv import InmoversFormatError, parse_inmovers
 from avestavard.jobs.scheduler import TIMEZONE
+from avestavard.models.audit import AuditAction
 from avestavard.models.letters import LetterHousehold, LetterTextOverride
 from avestavard.security import coordinator_required
 from avestavard.services.audit import record
@@ -116,7 +117,7 @@ def letter_batches() -> str:
 def letter_batch_file(batch_id: int, kind: str) -> Response:
     """Download a batch's PDF or CSV: the very bytes stored when the batch was made."""
     batch, data = batch_file(db.session, batch_id, kind)
-    record(db.session, current_user, "download_letter_batch")
+    record(db.session, current_user, AuditAction.DOWNLOAD_LETTER_BATCH)
     db.session.commit()
     response = make_response(data)
     response.headers["Content-Type"] = (
@@ -178,7 +179,7 @@ def _letter_for(args: Any, draft: str | None = None) -> Any:
         )
     if household_id is not None:
         # The preview shows the household's names and address: a view of people, logged.
-        record(db.session, current_user, "view", "household", household_id)
+        record(db.session, current_user, AuditAction.VIEW, "household", household_id)
         db.session.commit()
     try:
         return preview_letter(
@@ -450,7 +451,7 @@ def letter_household(household_id: int) -> str:
     household = db.session.get(LetterHousehold, household_id)
     if household is None:
         raise NotFound(_("Hushållet finns inte."))
-    record(db.session, current_user, "view", "household", household.id)
+    record(db.session, current_user, AuditAction.VIEW, "household", household.id)
     db.session.commit()
     query = request.args.get("q", "").strip()[:200]
     today = _today()

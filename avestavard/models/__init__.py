@@ -2,7 +2,7 @@
 
 from avestavard.models import letters as letters  # welcome letters (issue 6)
 from avestavard.models import matches as matches  # matches (issue 5)
-from avestavard.models.audit import AuditEvent
+from avestavard.models.audit import AuditAction, AuditEvent
 from avestavard.models.base import Base, utcnow
 from avestavard.models.mail import OutboxMessage, OutboxStatus
 from avestavard.models.people import (
@@ -19,6 +19,7 @@ from avestavard.models.profiles import RegistrationConfirmation as RegistrationC
 from avestavard.models.users import Role, User
 
 __all__ = [
+    "AuditAction",
     "AuditEvent",
     "Base",
     "Host",

@@ -189,8 +189,6 @@ class RegistrationForm(FlaskForm):
 
 def profile_template_helpers() -> dict[str, Any]:
     """Functions the profile pages use to show stored codes as words."""
-    from flask_babel import format_datetime
-
     households = dict(household_choices())
 
     def household_label(value: Any) -> str:
@@ -200,11 +198,7 @@ def profile_template_helpers() -> dict[str, Any]:
         names = dict(language_choices(list(codes or [])))
         return ", ".join(names.get(code, code) for code in codes or [])
 
-    def local_time(moment: Any) -> str:
-        return str(format_datetime(moment, "yyyy-MM-dd HH:mm")) if moment else ""
-
     return {
         "household_label": household_label,
         "language_names_for": language_names_for,
-        "local_time": local_time,
     }

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from avestavard.models import Host, OutboxMessage, Role, User
+from avestavard.models import AuditAction, Host, OutboxMessage, Role, User
 from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.mail import queue_mail
@@ -190,7 +190,7 @@ def list_users(session: Session, actor: Actor) -> Sequence[User]:
     """Every account, active ones first, then by email; the view is audit-logged."""
     _require_admin(actor)
     users = session.scalars(select(User).order_by(User.is_active_account.desc(), User.email)).all()
-    audit.record(session, actor, "view-list", AUDIT_SUBJECT, None)
+    audit.record(session, actor, AuditAction.VIEW_LIST, AUDIT_SUBJECT, None)
     return users
 
 
@@ -243,7 +243,7 @@ def create_account(
         message = _("Fyll i namnet.")
         raise ValidationFailed(message, {"name": message})
     user = _new_account(session, email=email, role=role, name=name)
-    audit.record(session, actor, "account-create", AUDIT_SUBJECT, user.id)
+    audit.record(session, actor, AuditAction.ACCOUNT_CREATE, AUDIT_SUBJECT, user.id)
     return _make_link(session, user, "invite", now=now, settings=settings)
 
 
@@ -275,7 +275,7 @@ def create_host_login(
     )
     host.user_id = user.id
     session.flush()
-    audit.record(session, actor, "account-create", AUDIT_SUBJECT, user.id)
+    audit.record(session, actor, AuditAction.ACCOUNT_CREATE, AUDIT_SUBJECT, user.id)
     return _make_link(session, user, "invite", now=now, settings=settings)
 
 
@@ -290,7 +290,7 @@ def create_password_reset(
     user = _user(session, user_id)
     if not user.is_active:
         raise Conflict(_("Kontot är avstängt. Aktivera det först."))
-    audit.record(session, actor, "password-reset-link", AUDIT_SUBJECT, user.id)
+    audit.record(session, actor, AuditAction.PASSWORD_RESET_LINK, AUDIT_SUBJECT, user.id)
     return _make_link(session, user, "reset", now=now, settings=settings)
 
 
@@ -325,7 +325,7 @@ def deactivate_account(session: Session, actor: Actor, user_id: int) -> User:
     session.flush()
     if user.role == Role.ADMIN and not _active_admin_ids(session):
         raise Conflict(_("Det måste finnas minst en aktiv administratör."))
-    audit.record(session, actor, "account-deactivate", AUDIT_SUBJECT, user.id)
+    audit.record(session, actor, AuditAction.ACCOUNT_DEACTIVATE, AUDIT_SUBJECT, user.id)
     return user
 
 
@@ -337,7 +337,7 @@ def reactivate_account(session: Session, actor: Actor, user_id: int) -> User:
         raise Conflict(_("Kontot är redan aktivt."))
     user.is_active_account = True
     session.flush()
-    audit.record(session, actor, "account-reactivate", AUDIT_SUBJECT, user.id)
+    audit.record(session, actor, AuditAction.ACCOUNT_REACTIVATE, AUDIT_SUBJECT, user.id)
     return user
 
 
@@ -405,7 +405,7 @@ def set_password_with_link(
     _check_new_password(password, password_again)
     user.set_password(password)
     session.flush()
-    audit.record(session, user, "password-set", AUDIT_SUBJECT, user.id)
+    audit.record(session, user, AuditAction.PASSWORD_SET, AUDIT_SUBJECT, user.id)
     return user
 
 
@@ -419,5 +419,5 @@ def change_own_password(
     _check_new_password(password, password_again)
     user.set_password(password)
     session.flush()
-    audit.record(session, user, "password-change", AUDIT_SUBJECT, user.id)
+    audit.record(session, user, AuditAction.PASSWORD_CHANGE, AUDIT_SUBJECT, user.id)
     return user

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from avestavard.models import AuditEvent
+from avestavard.models import AuditAction, AuditEvent
 
 
 class Actor(Protocol):
@@ -30,11 +30,11 @@ class SystemActor:
 def record(
     session: Session,
     actor: Actor | None,
-    action: str,
+    action: AuditAction,
     subject_type: str = "",
     subject_id: int | None = None,
 ) -> AuditEvent:
-    """Append one audit event, e.g. ``record(s, user, "view", "host", 7)``."""
+    """Append one audit event, e.g. ``record(s, user, AuditAction.VIEW, "host", 7)``."""
     actor = actor or SystemActor()
     event = AuditEvent(
         actor_id=actor.id,

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import PermissionDenied, ValidationFailed
-from avestavard.models import AuditEvent, Role, User
+from avestavard.models import AuditAction, AuditEvent, Role, User
 from avestavard.models.letters import LetterHousehold
 from avestavard.models.matches import Match
 from avestavard.services import audit
@@ -157,17 +157,12 @@ def read_audit_log(
     audit.record(
         session,
         actor,
-        "view-audit-log",
+        AuditAction.VIEW_AUDIT_LOG,
         query.subject_type if person and query.subject_type else "",
         query.subject_id if person else None,
     )
     session.flush()
     return AuditPage(events=events, total=total, page=page, per_page=per_page)
-
-
-def logged_actions(session: Session) -> list[str]:
-    """The actions that occur in the log, for the filter's choices."""
-    return sorted(session.scalars(select(AuditEvent.action).distinct()).all())
 
 
 def actor_accounts(session: Session) -> Sequence[User]:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from avestavard.imports.legacy_xlsx import HostRecord, LegacyImport, MatchRecord, NewcomerRecord
-from avestavard.models import Host, HostStatus, Household, Newcomer, NewcomerStatus
+from avestavard.models import AuditAction, Host, HostStatus, Household, Newcomer, NewcomerStatus
 from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.profiles import set_interests, split_interest_words
@@ -156,10 +156,10 @@ def _import_host(
     session.flush()
     if created:
         summary.hosts_created += 1
-        audit.record(session, actor, "import-create", "host", host.id)
+        audit.record(session, actor, AuditAction.IMPORT_CREATE, "host", host.id)
     elif changed:
         summary.hosts_updated += 1
-        audit.record(session, actor, "import-update", "host", host.id)
+        audit.record(session, actor, AuditAction.IMPORT_UPDATE, "host", host.id)
     return host
 
 
@@ -219,10 +219,10 @@ def _import_newcomer(
     session.flush()
     if created:
         summary.newcomers_created += 1
-        audit.record(session, actor, "import-create", "newcomer", newcomer.id)
+        audit.record(session, actor, AuditAction.IMPORT_CREATE, "newcomer", newcomer.id)
     elif changed:
         summary.newcomers_updated += 1
-        audit.record(session, actor, "import-update", "newcomer", newcomer.id)
+        audit.record(session, actor, AuditAction.IMPORT_UPDATE, "newcomer", newcomer.id)
     return newcomer
 
 
@@ -299,5 +299,5 @@ def import_legacy(
     newcomers = {r.key: _import_newcomer(session, r, actor, now, summary) for r in parsed.newcomers}
     _import_matches(session, parsed.matches, hosts, newcomers, actor, now, summary)
     session.flush()
-    audit.record(session, actor, "import-legacy")
+    audit.record(session, actor, AuditAction.IMPORT_LEGACY)
     return summary

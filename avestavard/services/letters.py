@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.imports.inmovers_csv import ADULT_AGE, Address, InmoversParse, age_on
-from avestavard.models import Newcomer, utcnow
+from avestavard.models import AuditAction, Newcomer, utcnow
 from avestavard.models.letters import (
     Letter,
     LetterBatch,
@@ -213,7 +213,7 @@ def import_inmovers(session: Session, parse: InmoversParse, actor: Actor | None)
             persons_imported += 1
     session.flush()
     for household in new_households:
-        record(session, actor, "import", "household", household.id)
+        record(session, actor, AuditAction.IMPORT, "household", household.id)
     linked = link_registered_newcomers(session, actor, households=new_households)
     session.flush()
     return ImportReport(
@@ -328,7 +328,7 @@ def unlink_newcomer(session: Session, household_id: int, actor: Actor | None) ->
     if household is None:
         raise NotFound("Hushållet finns inte.")
     if household.newcomer_id is not None:
-        record(session, actor, "unlink_newcomer", "household", household.id)
+        record(session, actor, AuditAction.UNLINK_NEWCOMER, "household", household.id)
         household.newcomer_id = None
         household.is_linked_by_hand = False
         household.linked_at = None
@@ -348,8 +348,8 @@ def _link(
     household.newcomer_id = newcomer.id
     household.is_linked_by_hand = by_hand
     household.linked_at = utcnow()
-    record(session, actor, "link_newcomer", "household", household.id)
-    record(session, actor, "link_household", "newcomer", newcomer.id)
+    record(session, actor, AuditAction.LINK_NEWCOMER, "household", household.id)
+    record(session, actor, AuditAction.LINK_HOUSEHOLD, "newcomer", newcomer.id)
 
 
 # --------------------------------------------------------------------------- letter texts
@@ -412,7 +412,7 @@ def save_letter_text(
         session.add(row)
     row.subject, row.body = subject, body
     row.updated_by_id = actor.id
-    record(session, actor, "edit_letter_text")
+    record(session, actor, AuditAction.EDIT_LETTER_TEXT)
     session.flush()
     return row
 
@@ -428,7 +428,7 @@ def reset_letter_text(
             LetterTextOverride.language == language,
         )
     )
-    record(session, actor, "reset_letter_text")
+    record(session, actor, AuditAction.RESET_LETTER_TEXT)
     session.flush()
     return bool(cast(Any, result).rowcount)
 
@@ -478,7 +478,13 @@ def unsubscribe(session: Session, secret_key: str, token: str, now: datetime) ->
         household.unsubscribed_at = now
         if household.newcomer is not None:
             household.newcomer.letters_by_email = False
-        record(session, SystemActor("unsubscribe-link"), "unsubscribe", "household", household.id)
+        record(
+            session,
+            SystemActor("unsubscribe-link"),
+            AuditAction.UNSUBSCRIBE,
+            "household",
+            household.id,
+        )
         session.flush()
     return household
 
@@ -719,7 +725,7 @@ def create_letters(
             session.execute(
                 update(Letter).where(Letter.id == letter_id).values(outbox_message_id=message.id)
             )
-        record(session, actor, "letter_created", "household", household.id)
+        record(session, actor, AuditAction.LETTER_CREATED, "household", household.id)
         created.append(decision)
     session.flush()
     return created
@@ -1108,7 +1114,7 @@ def purge_finished_households(
         session.execute(delete(Resident).where(Resident.household_id.in_(chunk)))
         session.execute(delete(LetterHousehold).where(LetterHousehold.id.in_(chunk)))
         for household_id in chunk:
-            record(session, actor, "erase", "household", household_id)
+            record(session, actor, AuditAction.ERASE, "household", household_id)
     result = session.execute(
         update(LetterBatch)
         .where(

@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
-from avestavard.models import OutboxMessage, OutboxStatus
+from avestavard.models import AuditAction, OutboxMessage, OutboxStatus
 from avestavard.models.mail import DUE_STATUSES
 from avestavard.services.audit import Actor, record
 
@@ -198,7 +198,7 @@ def retry_failed_message(
     message = _locked_message(session, message_id)
     _require_status(message, OutboxStatus.FAILED)
     _queue_again(message, now)
-    record(session, actor, "outbox_retry", AUDIT_SUBJECT, message.id)
+    record(session, actor, AuditAction.OUTBOX_RETRY, AUDIT_SUBJECT, message.id)
     session.flush()
     return message
 
@@ -210,7 +210,7 @@ def retry_all_failed(session: Session, actor: Actor, *, now: datetime) -> int:
     ).all()
     for message in messages:
         _queue_again(message, now)
-        record(session, actor, "outbox_retry", AUDIT_SUBJECT, message.id)
+        record(session, actor, AuditAction.OUTBOX_RETRY, AUDIT_SUBJECT, message.id)
     session.flush()
     return len(messages)
 
@@ -224,7 +224,7 @@ def mark_unknown_as_sent(
     message.status = OutboxStatus.SENT
     message.sent_at = message.handed_over_at or now
     message.claim_token = None
-    record(session, actor, "outbox_mark_sent", AUDIT_SUBJECT, message.id)
+    record(session, actor, AuditAction.OUTBOX_MARK_SENT, AUDIT_SUBJECT, message.id)
     session.flush()
     return message
 
@@ -237,6 +237,6 @@ def resend_unknown_message(
     _require_status(message, OutboxStatus.UNKNOWN)
     _queue_again(message, now)
     message.resend_count += 1
-    record(session, actor, "outbox_resend", AUDIT_SUBJECT, message.id)
+    record(session, actor, AuditAction.OUTBOX_RESEND, AUDIT_SUBJECT, message.id)
     session.flush()
     return message

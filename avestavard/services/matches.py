@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from avestavard.models import Host, HostStatus, Household, Newcomer, NewcomerStatus
+from avestavard.models import AuditAction, Host, HostStatus, Household, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
     ACTIVE_MATCH_STATES,
     FollowUpSide,
@@ -403,7 +403,9 @@ def recompute_proposals(
             session.delete(row)
             removed += 1
     session.flush()
-    audit.record(session, actor or SystemActor("matcher"), "recompute", "proposals", None)
+    audit.record(
+        session, actor or SystemActor("matcher"), AuditAction.RECOMPUTE_PROPOSALS, "proposals", None
+    )
     return RecomputeSummary(len(scored), assigned, stored, removed)
 
 
@@ -530,7 +532,7 @@ def reject_proposal(
     proposal.decided_at = now
     proposal.decided_by_id = actor.id
     session.flush()
-    audit.record(session, actor, "reject-proposal", "newcomer", proposal.newcomer_id)
+    audit.record(session, actor, AuditAction.REJECT_PROPOSAL, "newcomer", proposal.newcomer_id)
     return proposal
 
 
@@ -599,7 +601,7 @@ def _create_match(
     except IntegrityError as exc:
         # The partial unique index caught a second active match for this newcomer.
         raise Conflict(_("%(name)s väntar inte längre på en värd.", name=first_name)) from exc
-    audit.record(session, actor, "approve", "match", match.id)
+    audit.record(session, actor, AuditAction.APPROVE, "match", match.id)
     if host.email:
         _notify_host(session, actor, match, now=now, settings=settings)
     return match
@@ -730,7 +732,7 @@ def record_imported_match(
     ):
         newcomer.status = NewcomerStatus.MATCHED
     session.flush()
-    audit.record(session, actor, "import", "match", match.id)
+    audit.record(session, actor, AuditAction.IMPORT, "match", match.id)
     return match
 
 
@@ -878,7 +880,7 @@ def _notify_host(
         headers={"Content-Language": language},
         held_until=sent_at if sent_at > now else None,
     )
-    audit.record(session, actor, "notify-host", "match", match.id)
+    audit.record(session, actor, AuditAction.NOTIFY_HOST, "match", match.id)
 
 
 def notify_host_again(
@@ -942,7 +944,7 @@ def undo_approval(session: Session, actor: Actor, match_id: int, *, now: datetim
         proposal.decided_at = None
         proposal.decided_by_id = None
     session.flush()
-    audit.record(session, actor, "undo-approve", "match", match.id)
+    audit.record(session, actor, AuditAction.UNDO_APPROVE, "match", match.id)
     return match
 
 
@@ -1095,7 +1097,7 @@ def host_accept(
     match.accepted_at = now
     match.answer_nonce = None
     session.flush()
-    audit.record(session, actor, "host-accept", "match", match.id)
+    audit.record(session, actor, AuditAction.HOST_ACCEPT, "match", match.id)
     if match.newcomer.email:
         introduce(session, actor, match.id, now=now, settings=settings)
     return match
@@ -1116,7 +1118,7 @@ def host_decline(
     if match.newcomer.status == NewcomerStatus.MATCHED:
         match.newcomer.status = NewcomerStatus.WAITING
     session.flush()
-    audit.record(session, actor, "host-decline", "match", match.id)
+    audit.record(session, actor, AuditAction.HOST_DECLINE, "match", match.id)
     return match
 
 
@@ -1163,7 +1165,7 @@ def introduce(
             html=html,
             headers={"Content-Language": language},
         )
-    audit.record(session, actor, "introduce", "match", match.id)
+    audit.record(session, actor, AuditAction.INTRODUCE, "match", match.id)
     return match
 
 
@@ -1175,7 +1177,7 @@ def mark_met(session: Session, actor: Actor, match_id: int, *, now: datetime) ->
     _move(match, MatchState.MET)
     match.met_at = now
     session.flush()
-    audit.record(session, actor, "met", "match", match.id)
+    audit.record(session, actor, AuditAction.MET, "match", match.id)
     return match
 
 
@@ -1203,7 +1205,7 @@ def end_match(
     if newcomer.status == NewcomerStatus.MATCHED:
         newcomer.status = NewcomerStatus.WAITING if newcomer_waits_again else NewcomerStatus.CLOSED
     session.flush()
-    audit.record(session, actor, "end", "match", match.id)
+    audit.record(session, actor, AuditAction.END, "match", match.id)
     return match
 
 
@@ -1276,7 +1278,9 @@ def send_follow_ups(session: Session, now: datetime, settings: MatchSettings | N
                 html=html,
                 headers={"Content-Language": language},
             )
-            audit.record(session, SystemActor("follow-up"), "follow-up-sent", "match", match.id)
+            audit.record(
+                session, SystemActor("follow-up"), AuditAction.FOLLOW_UP_SENT, "match", match.id
+            )
             queued += 1
     return queued
 
@@ -1325,9 +1329,9 @@ def record_follow_up_answer(
     if met and match.state == MatchState.INTRODUCED:
         _move(match, MatchState.MET)
         match.met_at = now
-        audit.record(session, actor, "met", "match", match.id)
+        audit.record(session, actor, AuditAction.MET, "match", match.id)
     session.flush()
-    audit.record(session, actor, "follow-up-answer", "match", match.id)
+    audit.record(session, actor, AuditAction.FOLLOW_UP_ANSWER, "match", match.id)
     return follow_up
 
 
@@ -1360,7 +1364,7 @@ def get_match(session: Session, actor: Actor, match_id: int) -> Match:
     """One match for a coordinator; the view is audit-logged."""
     _require_coordinator(actor)
     match = _match(session, match_id)
-    audit.record(session, actor, "view", "match", match.id)
+    audit.record(session, actor, AuditAction.VIEW, "match", match.id)
     return match
 
 
@@ -1376,7 +1380,7 @@ def matches_of_host(session: Session, actor: Actor) -> list[Match]:
     host = host_of_user(session, actor)
     if host is None:
         return []
-    audit.record(session, actor, "view-matches", "host", host.id)
+    audit.record(session, actor, AuditAction.VIEW_MATCHES, "host", host.id)
     return list(
         session.scalars(
             select(Match).where(Match.host_id == host.id).order_by(Match.approved_at.desc())
@@ -1390,7 +1394,7 @@ def get_own_match(session: Session, actor: Actor, match_id: int) -> Match:
     match = session.get(Match, match_id)
     if host is None or match is None or match.host_id != host.id:
         raise NotFound(_("Matchningen finns inte."))
-    audit.record(session, actor, "view", "match", match.id)
+    audit.record(session, actor, AuditAction.VIEW, "match", match.id)
     return match
 
 
@@ -1409,7 +1413,7 @@ def get_own_newcomer(session: Session, actor: Actor, newcomer_id: int) -> tuple[
     )
     if match is None:
         raise NotFound(_("Personen finns inte."))
-    audit.record(session, actor, "view", "newcomer", newcomer_id)
+    audit.record(session, actor, AuditAction.VIEW, "newcomer", newcomer_id)
     return match.newcomer, match
 
 

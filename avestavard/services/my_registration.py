@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
-from avestavard.models import AuditEvent, Household, Newcomer, NewcomerStatus
+from avestavard.models import AuditAction, AuditEvent, Household, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
     ACTIVE_MATCH_STATES,
     Match,
@@ -47,7 +47,7 @@ LINK_SALT = "avestavard.my-registration"
 AUDIT_SUBJECT = "newcomer"
 # The actor named in the audit log for what the newcomer does on their own page.
 SELF = SystemActor("the newcomer (Min anmälan)")
-WITHDRAW_ACTION = "withdraw"
+WITHDRAW_ACTION = AuditAction.WITHDRAW
 
 Step = Literal["unconfirmed", "looking", "host_said_yes", "met", "paused", "ended"]
 
@@ -156,7 +156,7 @@ def open_my_registration(
 ) -> Newcomer:
     """The newcomer opens their page: the view is audit-logged."""
     newcomer = newcomer_for_link(session, token, now=now, settings=settings)
-    audit.record(session, SELF, "self-view", AUDIT_SUBJECT, newcomer.id)
+    audit.record(session, SELF, AuditAction.SELF_VIEW, AUDIT_SUBJECT, newcomer.id)
     return newcomer
 
 
@@ -195,7 +195,7 @@ def renew_link(session: Session, token: str, *, settings: MyRegistrationSettings
     if not newcomer.email:
         raise LinkNotValid(_("Länken fungerar inte."))
     _queue_link_mail(session, newcomer, to=newcomer.email, settings=settings)
-    audit.record(session, SELF, "self-link-renewed", AUDIT_SUBJECT, newcomer.id)
+    audit.record(session, SELF, AuditAction.SELF_LINK_RENEWED, AUDIT_SUBJECT, newcomer.id)
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,7 @@ def request_link(
     audit.record(
         session,
         SELF,
-        "self-link-requested",
+        AuditAction.SELF_LINK_REQUESTED,
         AUDIT_SUBJECT if newcomer is not None else "",
         newcomer.id if newcomer is not None else None,
     )
@@ -432,7 +432,7 @@ def update_own_answers(
     set_interests(session, newcomer, split_interest_words(data.interests))
     newcomer.self_updated_at = now
     session.flush()
-    audit.record(session, SELF, "self-update", AUDIT_SUBJECT, newcomer.id)
+    audit.record(session, SELF, AuditAction.SELF_UPDATE, AUDIT_SUBJECT, newcomer.id)
     return newcomer
 
 
@@ -453,7 +453,7 @@ def pause(session: Session, newcomer: Newcomer, *, now: datetime) -> Newcomer:
         )
     )
     session.flush()
-    audit.record(session, SELF, "self-pause", AUDIT_SUBJECT, newcomer.id)
+    audit.record(session, SELF, AuditAction.SELF_PAUSE, AUDIT_SUBJECT, newcomer.id)
     return newcomer
 
 
@@ -464,7 +464,7 @@ def resume(session: Session, newcomer: Newcomer, *, now: datetime) -> Newcomer:
     newcomer.status = NewcomerStatus.WAITING
     newcomer.paused_at = None
     session.flush()
-    audit.record(session, SELF, "self-resume", AUDIT_SUBJECT, newcomer.id)
+    audit.record(session, SELF, AuditAction.SELF_RESUME, AUDIT_SUBJECT, newcomer.id)
     return newcomer
 
 

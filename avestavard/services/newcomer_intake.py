@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import PermissionDenied, ValidationFailed
-from avestavard.models import Newcomer, NewcomerStatus
+from avestavard.models import AuditAction, Newcomer, NewcomerStatus
 from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.profiles import (
@@ -135,5 +135,5 @@ def register_newcomer_by_coordinator(
     session.add(newcomer)
     set_interests(session, newcomer, data.interests)
     session.flush()
-    audit.record(session, actor, "create", "newcomer", newcomer.id)
+    audit.record(session, actor, AuditAction.CREATE, "newcomer", newcomer.id)
     return newcomer

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from avestavard.imports.normalize import normalize_phone
 from avestavard.models import (
+    AuditAction,
     Host,
     HostInterest,
     HostStatus,
@@ -405,7 +406,7 @@ def register_newcomer(
     else:
         changes_pending = True
     session.flush()
-    action = "register" if created else "register-again"
+    action = AuditAction.REGISTER if created else AuditAction.REGISTER_AGAIN
     audit.record(session, SystemActor("public registration"), action, "newcomer", newcomer.id)
     mail = None
     if data.email:
@@ -510,7 +511,9 @@ def confirm_registration(
         newcomer.confirmed_at = now
     session.delete(confirmation)
     session.flush()
-    audit.record(session, SystemActor("public registration"), "confirm", "newcomer", newcomer.id)
+    audit.record(
+        session, SystemActor("public registration"), AuditAction.CONFIRM, "newcomer", newcomer.id
+    )
     return newcomer
 
 
@@ -548,7 +551,7 @@ def get_host(session: Session, actor: Actor, host_id: int, *, record_view: bool 
     _require_coordinator(actor)
     host = _host(session, host_id)
     if record_view:
-        audit.record(session, actor, "view", "host", host.id)
+        audit.record(session, actor, AuditAction.VIEW, "host", host.id)
     return host
 
 
@@ -559,7 +562,7 @@ def get_newcomer(
     _require_coordinator(actor)
     newcomer = _newcomer(session, newcomer_id)
     if record_view:
-        audit.record(session, actor, "view", "newcomer", newcomer.id)
+        audit.record(session, actor, AuditAction.VIEW, "newcomer", newcomer.id)
     return newcomer
 
 
@@ -674,7 +677,13 @@ def save_host_interview(
         session.add(host)
     set_interests(session, host, data.interests)
     session.flush()
-    audit.record(session, actor, "create" if host_id is None else "update", "host", host.id)
+    audit.record(
+        session,
+        actor,
+        AuditAction.CREATE if host_id is None else AuditAction.UPDATE,
+        "host",
+        host.id,
+    )
     return host
 
 
@@ -689,7 +698,7 @@ def host_for_user(session: Session, user: Actor) -> Host:
 def view_own_host_profile(session: Session, user: Actor) -> Host:
     """A host reads their own profile; audit-logged like every view of a person."""
     host = host_for_user(session, user)
-    audit.record(session, user, "view", "host", host.id)
+    audit.record(session, user, AuditAction.VIEW, "host", host.id)
     return host
 
 
@@ -702,7 +711,7 @@ def update_host_profile(session: Session, user: Actor, data: HostSelfInput) -> H
     _set_host_own_fields(host, data)
     set_interests(session, host, data.interests)
     session.flush()
-    audit.record(session, user, "update", "host", host.id)
+    audit.record(session, user, AuditAction.UPDATE, "host", host.id)
     return host
 
 
@@ -722,14 +731,14 @@ def pause_host(
     if until is None:
         host.status = HostStatus.ACTIVE
         host.paused_until = None
-        action = "resume"
+        action = AuditAction.RESUME
     else:
         if until <= today:
             message = _("Välj ett datum efter i dag.")
             raise ValidationFailed(message, {"until": message})
         host.status = HostStatus.PAUSED
         host.paused_until = until
-        action = "pause"
+        action = AuditAction.PAUSE
     session.flush()
     audit.record(session, actor, action, "host", host.id)
     return host
@@ -750,7 +759,7 @@ def resume_due_hosts(session: Session, today: date) -> int:
     for host in hosts:
         host.status = HostStatus.ACTIVE
         host.paused_until = None
-        audit.record(session, SystemActor("pause ended"), "resume", "host", host.id)
+        audit.record(session, SystemActor("pause ended"), AuditAction.RESUME, "host", host.id)
     session.flush()
     return len(hosts)
 
@@ -775,7 +784,7 @@ def create_host_account(
     if host is None:
         raise NotFound(_("Värden finns inte."))
     link = create_host_login(session, actor, host, email=email, now=now, settings=settings)
-    audit.record(session, actor, "create-account", "host", host.id)
+    audit.record(session, actor, AuditAction.CREATE_ACCOUNT, "host", host.id)
     return link
 
 
@@ -850,7 +859,7 @@ def update_newcomer(
     newcomer.letters_by_email = bool(email and newcomer.street_address)
     set_interests(session, newcomer, data.interests)
     session.flush()
-    audit.record(session, actor, "update", "newcomer", newcomer.id)
+    audit.record(session, actor, AuditAction.UPDATE, "newcomer", newcomer.id)
     return newcomer
 
 
@@ -868,7 +877,7 @@ def confirm_newcomer(
         delete(RegistrationConfirmation).where(RegistrationConfirmation.newcomer_id == newcomer.id)
     )
     session.flush()
-    audit.record(session, actor, "confirm", "newcomer", newcomer.id)
+    audit.record(session, actor, AuditAction.CONFIRM, "newcomer", newcomer.id)
     return newcomer
 
 
@@ -907,7 +916,7 @@ def export_person(
         }
         for m in _outbox_for(session, extract["profile"]["email"])
     ]
-    audit.record(session, actor, "export", kind, person_id)
+    audit.record(session, actor, AuditAction.EXPORT, kind, person_id)
     return extract
 
 
@@ -945,7 +954,7 @@ def erase_person(
     kind: PersonKind,
     person_id: int,
     *,
-    audit_action: str = "erase",
+    audit_action: AuditAction = AuditAction.ERASE,
     name_in_audit: bool = True,
 ) -> None:
     """Erase a person: profile, interests, matches, host login account and unsent email.

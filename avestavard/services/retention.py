@@ -16,7 +16,14 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from avestavard.models import Host, HostStatus, Newcomer, NewcomerStatus, RegistrationConfirmation
+from avestavard.models import (
+    AuditAction,
+    Host,
+    HostStatus,
+    Newcomer,
+    NewcomerStatus,
+    RegistrationConfirmation,
+)
 from avestavard.services import audit
 from avestavard.services.audit import SystemActor
 from avestavard.services.profiles import erase_person, months_before
@@ -89,6 +96,6 @@ def purge_expired(
     expired_links = int(getattr(links, "rowcount", 0) or 0)
     summary = PurgeSummary(len(unconfirmed), len(closed), len(declined), expired_links)
     if summary.total or expired_links:
-        audit.record(session, actor, f"retention-purge:{summary.total}")
+        audit.record(session, actor, AuditAction.RETENTION_PURGE)
     session.flush()
     return summary

@@ -51,7 +51,7 @@ def test_batches_show_counts_and_downloads_are_byte_identical(
     page = coordinator_client.get("/coordinator/letters")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "2026-11-28" in html
+    assert "28 nov. 2026" in html
     for expected in ("Etapp 1: 17", "Etapp 2: 71", "Etapp 3: 27"):
         assert expected in html
     assert "Post: 115" in html and "E-post: 0" in html
