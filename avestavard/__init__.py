@@ -177,6 +177,11 @@ def register_security_headers(app: Flask) -> None:
         )
         if request.endpoint and not request.endpoint.startswith("static"):
             response.headers.setdefault("Cache-Control", "no-store")
+        hsts_seconds = int(app.config.get("HSTS_SECONDS") or 0)
+        if hsts_seconds > 0:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains"
+            )
         return response
 
 

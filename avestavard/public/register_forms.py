@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -94,7 +95,8 @@ def parse_birth_year(raw: str | None) -> int | None:
     if raw is None or not raw.strip():
         return None
     text = raw.strip()
-    if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= date.today().year):
+    # ASCII digits only: str.isdigit() also accepts ①②③④ and ¹⁹⁸⁵, which int() refuses.
+    if not (re.fullmatch(r"[0-9]{4}", text) and 1900 <= int(text) <= date.today().year):
         raise ValidationError(str(_l("Skriv födelseåret med fyra siffror, till exempel 1985.")))
     return int(text)
 

@@ -1411,7 +1411,8 @@ def get_own_newcomer(session: Session, actor: Actor, newcomer_id: int) -> tuple[
         if host is not None
         else None
     )
-    if match is None:
+    # After a decline or an end the host no longer needs, and no longer sees, the person.
+    if match is None or match.state in (MatchState.DECLINED, MatchState.ENDED):
         raise NotFound(_("Personen finns inte."))
     audit.record(session, actor, AuditAction.VIEW, "newcomer", newcomer_id)
     return match.newcomer, match

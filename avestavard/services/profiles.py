@@ -446,8 +446,8 @@ def _queue_confirmation(
     language = (
         data.preferred_language if data.preferred_language in settings.public_languages else "sv"
     )
+    # No typed name in the greeting: the form would otherwise mail any text to any address.
     context = {
-        "name": data.name,
         "confirm_url": settings.confirm_url(token, language),
         "valid_days": settings.confirm_max_age.days,
         "changes_pending": changes is not None,

@@ -233,7 +233,7 @@ def test_email_registration_waits_for_the_signed_link(client, app, make_user):
     [mail] = outbox(app)
     assert mail.to_address == "amira.haddad@example.org"
     assert mail.subject == "Confirm your registration with AvestaVärd"
-    assert "Hello Amira Haddad!" in mail.body_text
+    assert mail.body_text.startswith("Hello!")  # never the typed name: see defect 16
     assert mail.body_html and confirm_link(mail).split("?")[0] in mail.body_html
     link = confirm_link(mail)
     assert link.endswith("?lang=en")
