@@ -16,9 +16,14 @@ How a word is matched, first hit wins (confidence in brackets):
    equally close terms the likelier typo wins (swapped letters,
    then a missing or extra letter, then a wrong one), and a still ambiguous typo is not
    guessed;
-5. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) and the modifier ("bandymatcher"
+5. a compound whose other parts only frame the pastime (when, with whom, how):
+   "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9);
+6. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) and the modifier ("bandymatcher"
    -> bandy, 0.7);
-6. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt.
+7. the known form nearest by character trigrams (TF-IDF cosine at least
+   ``NGRAM_THRESHOLD``, and no other interest nearly as near): "stjärnskådare" ->
+   stjärnskådning (0.7 x similarity);
+8. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt.
 
 Anything else is kept as a free tag (``canonical_id`` None, confidence 0.0): it is still
 compared between people by its stem. Words that reveal religion, health, ethnic origin,
@@ -35,10 +40,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching.taxonomy import Taxonomy, load_taxonomy, taxonomy
 from matching.text import (
@@ -57,6 +64,28 @@ __all__ = ["InterestNormalizer", "NormalizedInterest", "default_normalizer"]
 _SPLIT = re.compile(r"[,;/+&\n]|\s(?:och|and|samt|eller|or)\s", re.IGNORECASE)
 
 FREE_TAG_PREFIX = "~"
+
+# Parts of a Swedish compound that frame a pastime without naming it: when ("kvällsfiske",
+# "sommarcamping"), with whom or how ("dragspelsklubben", "innebandylaget", "loppisrundor").
+# Accent-folded, longest first; a linking "s" before a suffix is dropped too.
+_FRAME_PREFIX_WORDS = """kvalls morgon formiddags eftermiddags helg lordags sondags fredags
+    vardags sommar vinter var host jul pask familje motions nyborjar amator hobby fritids"""
+_FRAME_SUFFIX_WORDS = """klubben klubbar klubb laget lag ganget gang gruppen grupper grupp
+    kvallar kvallen kvall traffar traffen traff turer turen tur rundor rundan runda kursen
+    kurser kurs foreningen forening sallskapet cirkeln cirkel helger helgen stunder stund
+    passet pass lektioner lektion intresse intresset"""
+_FRAME_PREFIXES = sorted(
+    _FRAME_PREFIX_WORDS.split(),
+    key=len,
+    reverse=True,
+)
+_FRAME_SUFFIXES = sorted(
+    _FRAME_SUFFIX_WORDS.split(),
+    key=len,
+    reverse=True,
+)
+# Character trigram similarity at which an unknown word is read as its nearest known form.
+NGRAM_THRESHOLD = 0.55
 
 
 @dataclass(frozen=True)
@@ -428,9 +457,16 @@ class InterestNormalizer(BaseEstimator):
         if fuzzy is not None:
             return [self._canonical(raw, fuzzy[0], fuzzy[1], "fuzzy")]
         if len(content) == 1:
-            compound = self._compound(raw, content[0])
+            framed, core = self._unframed(raw, content[0])
+            if framed:
+                return framed
+            # A framing part ("familje|stjärnor") is not the interest: only the core counts.
+            compound = self._compound(raw, core)
             if compound:
                 return compound
+            near = self._nearest(core)
+            if near is not None:
+                return [self._canonical(raw, near[0], near[1], "ngram")]
         elif len(content) > 1:
             per_word: dict[str, NormalizedInterest] = {}
             for token in content:
@@ -439,6 +475,62 @@ class InterestNormalizer(BaseEstimator):
             if per_word:
                 return list(per_word.values())
         return self._free(raw, target)
+
+    def _unframed(self, raw: str, token: str) -> tuple[list[NormalizedInterest], str]:
+        """The pastime inside a framing compound: "innebandylaget" -> innebandy.
+
+        Returns what was found and the word without its framing parts (the word itself
+        when it has none).
+        """
+        if not self.compounds or len(token) < 7:
+            return [], token
+        word = deaccent(token)
+        cores: list[str] = []
+        for prefix in _FRAME_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+                cores.append(word[len(prefix) :])
+                break
+        for base in [word, *cores]:
+            for suffix in _FRAME_SUFFIXES:
+                # Short cores ("kör|kvällar") are taken only when they are a listed term.
+                if base.endswith(suffix) and len(base) - len(suffix) >= 3:
+                    core = base[: -len(suffix)]
+                    cores.append(core)
+                    if core.endswith("s") and len(core) > 4:
+                        cores.append(core[:-1])
+                    break
+        for core in cores:
+            found = self._lookup(core)
+            if found is not None:
+                return [self._canonical(raw, found[0], found[1] * 0.9, "compound")], core
+            fuzzy = self._fuzzy(core)
+            if fuzzy is not None:
+                return [self._canonical(raw, fuzzy[0], fuzzy[1] * 0.9, "compound")], core
+        return [], (cores[-1] if cores else token)
+
+    def _nearest(self, token: str) -> tuple[str, float] | None:
+        """The known form nearest by character trigrams, when it is near enough."""
+        if not self.fuzzy or len(token) < 5:
+            return None
+        if not hasattr(self, "ngram_vectorizer_"):
+            keys = sorted(self.fuzzy_ids_)
+            vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), dtype=np.float32)
+            self.ngram_matrix_ = vectorizer.fit_transform(keys).T.tocsr()
+            self.ngram_keys_ = keys
+            self.ngram_vectorizer_ = vectorizer
+        query = self.ngram_vectorizer_.transform([deaccent(token)])
+        scores = (query @ self.ngram_matrix_).toarray().ravel()
+        if scores.size == 0:
+            return None
+        best = int(scores.argmax())
+        if scores[best] < NGRAM_THRESHOLD:
+            return None
+        interest = self.fuzzy_ids_[self.ngram_keys_[best]]
+        # Another interest almost as near: do not guess.
+        close = np.flatnonzero(scores >= scores[best] - 0.05)
+        if any(self.fuzzy_ids_[self.ngram_keys_[k]] != interest for k in close.tolist()):
+            return None
+        return interest, 0.7 * float(scores[best])
 
     def _free(self, raw: str, tag: str) -> list[NormalizedInterest]:
         words = [w for w in tag.split() if w not in SWEDISH_STOPWORDS | ENGLISH_STOPWORDS]

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import snowballstemmer
+
 __all__ = [
     "ENGLISH_STOPWORDS",
     "PHRASE_FILLERS",
@@ -115,8 +117,15 @@ def _swedish(word: str) -> str:
     return word
 
 
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
 def _english(word: str) -> str:
-    # Only the endings that matter for leisure words: "fishing", "hikers", "games".
+    # Snowball's English stemmer for plurals and verb forms ("picnics", "dogs", "hiked"),
+    # but only on words long enough not to lose a Swedish ending that looks English.
+    if len(word) >= 5 and word.endswith(("s", "ed", "ies")) and not word.endswith(("ss", "as")):
+        word = _ENGLISH.stemWord(word)
+    # The endings that matter for leisure words: "fishing", "hikers", "games".
     for suffix in ("ings", "ing", "ers"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]

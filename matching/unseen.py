@@ -80,10 +80,19 @@ def _typo(rng: random.Random, word: str) -> str:
     return word[:i] + word[i] + word[i:]
 
 
+def _looks_english(word: str) -> bool:
+    return word.endswith(("ing", "s", "y")) or any(
+        part in word for part in ("w", "th", "sh", "ch", "ea", "oo", "ee")
+    )
+
+
 def _reword(rng: random.Random, word: str) -> str:
-    """A held-out word as a person might write it: inflected, compounded, misspelt."""
+    """A held-out word as a person might write it: inflected, compounded, misspelt.
+
+    Swedish endings and compound parts only go on words that do not look English.
+    """
     roll = rng.random()
-    single = " " not in word and "-" not in word
+    single = " " not in word and "-" not in word and not _looks_english(word)
     if single and roll < 0.15 and not word.endswith(("a", "e", "en", "et", "ar", "er", "or")):
         word = word + rng.choice(_INFLECTIONS)
     elif single and roll < 0.25:

@@ -225,3 +225,38 @@ def test_suggestions_hide_sensitive_interests() -> None:
     assert shown and not any(i.sensitive for i in shown)
     assert any(i.display("sv") == "Fiske" for i in shown)
     assert any(i.display("en") == "Fishing" for i in shown)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("innebandylaget", "floorball"),
+        ("schackgänget", "chess"),
+        ("körkvällar", "choir"),
+        ("kvällsfiske", "fishing"),
+        ("familjebowling", "bowling"),
+        ("golfrundor", "golf"),
+    ],
+)
+def test_framing_parts_of_a_compound_are_dropped(word: str, expected: str) -> None:
+    # "when, with whom, how" parts frame the pastime: only the pastime is read, never the
+    # frame itself (familje- is not family life).
+    found = {i.canonical_id for i in default_normalizer().normalize([word])}
+    assert found == {expected}
+
+
+def test_words_far_from_any_term_by_edits_are_read_by_character_trigrams() -> None:
+    normalizer = default_normalizer()
+    [item] = normalizer.normalize(["stjärnskådare"])
+    assert (item.canonical_id, item.method) == ("astronomy", "ngram")
+    # Nothing near enough stays a free tag rather than a guess.
+    [free] = normalizer.normalize(["zxqvarnsk"])
+    assert free.is_free
+
+
+def test_excluded_terms_are_not_known_but_labels_are() -> None:
+    normalizer = InterestNormalizer(exclude_terms=("pimpla", "fisket")).fit()
+    assert normalizer.normalize(["pimpla"])[0].is_free
+    # "fiske" is the label: it stays, and words stemming like it are still understood.
+    assert normalizer.normalize(["fiske"])[0].canonical_id == "fishing"
+    assert "fisket" not in normalizer.exact_
