@@ -78,8 +78,13 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        from flask import session
+
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active:
+            return None
+        # A session from before a log-out, a password change or a switch-off is refused.
+        return user if session.get("session_version") == user.session_version else None
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
@@ -160,6 +165,14 @@ def register_i18n(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     """Headers on every response; framing only for pages marked frameable, by our own domain."""
+
+    @app.before_request
+    def refuse_nul_in_query() -> None:
+        """A NUL byte in the query string is never meant (and PostgreSQL cannot store it)."""
+        from flask import abort
+
+        if any("\x00" in value for value in request.args.values()):
+            abort(400)
 
     @app.after_request
     def security_headers(response: Any) -> Any:

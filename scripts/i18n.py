@@ -47,7 +47,7 @@ PUBLIC_SOURCES = (
     "templates/email/followup_newcomer.*",
 )
 # Messages newcomers see that are written outside those files (form errors from services).
-PUBLIC_MESSAGES_FROM = ("avestavard/services/profiles.py",)
+PUBLIC_MESSAGES_FROM = ("avestavard/services/profiles.py", "avestavard/forms.py")
 
 
 def compile_all() -> int:

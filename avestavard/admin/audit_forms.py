@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from avestavard.forms import FlaskForm
 from avestavard.public.register_forms import LocalDateField
 from avestavard.services.audit_log import SYSTEM_ACTOR, parse_subject
 

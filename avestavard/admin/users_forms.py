@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from avestavard.forms import FlaskForm
 from avestavard.models import Role
 from avestavard.public.register_forms import check_email
 

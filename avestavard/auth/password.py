@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -81,6 +81,8 @@ def change_password() -> str | tuple[str, int] | Response:
             _put_errors(form, exc)
         else:
             db.session.commit()
+            # Other sessions of the account ended with the new password; this one goes on.
+            session["session_version"] = current_user.session_version
             flash(_("Ditt nya lösenord är sparat."), "success")
             return redirect(home_for(current_user))
     status = 400 if form.is_submitted() else 200

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from avestavard.forms import FlaskForm
 from avestavard.services.accounts import MAX_PASSWORD_LENGTH
 from avestavard.services.users import MIN_PASSWORD_LENGTH
 

@@ -56,6 +56,7 @@ def login() -> str | Response:
             if lang:
                 session["lang"] = lang
             login_user(user)
+            session["session_version"] = user.session_version
             audit.record(db.session, user, AuditAction.LOGIN)
             db.session.commit()
             target = form.next.data
@@ -70,7 +71,12 @@ def login() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    """End the session (POST only, with CSRF, so a link elsewhere cannot log you out)."""
+    """End the session (POST only, with CSRF, so a link elsewhere cannot log you out).
+
+    Every session of the account ends, so a copied session cookie stops working too.
+    """
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     lang = session.get("lang")
     session.clear()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+
+from avestavard.forms import FlaskForm
 
 
 class LegacyUploadForm(FlaskForm):

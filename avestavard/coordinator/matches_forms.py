@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from avestavard.forms import FlaskForm
 
 REASON_MAX = 1000
 NOTE_MAX = 1000

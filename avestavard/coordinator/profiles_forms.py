@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from avestavard.forms import FlaskForm
 from avestavard.models import HostStatus, NewcomerStatus
 from avestavard.public.register_forms import (
     FREE_TEXT_MAX,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
+
+from avestavard.forms import FlaskForm
 
 
 class HostMatchActionForm(FlaskForm):

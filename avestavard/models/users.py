@@ -43,6 +43,9 @@ class User(UserMixin, Base):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Stored in the session at log-in and compared on every request: raising it ends every
+    # session of the account (log-out, a new password, switching the account off).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Flask-Login reads ``is_active``; the column has its own name so the mixin's property
     # does not shadow it.
@@ -53,6 +56,11 @@ class User(UserMixin, Base):
     def set_password(self, password: str) -> None:
         """Store a scrypt hash of ``password`` (werkzeug's default method)."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Make every session of this account (on any device, copied or not) stop working."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
+from avestavard.forms import FlaskForm
 from avestavard.public.register_forms import RegistrationForm
 
 

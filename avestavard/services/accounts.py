@@ -322,6 +322,7 @@ def deactivate_account(session: Session, actor: Actor, user_id: int) -> User:
     if not user.is_active_account:
         raise Conflict(_("Kontot är redan avstängt."))
     user.is_active_account = False
+    user.end_sessions()
     session.flush()
     if user.role == Role.ADMIN and not _active_admin_ids(session):
         raise Conflict(_("Det måste finnas minst en aktiv administratör."))
@@ -336,6 +337,7 @@ def reactivate_account(session: Session, actor: Actor, user_id: int) -> User:
     if user.is_active_account:
         raise Conflict(_("Kontot är redan aktivt."))
     user.is_active_account = True
+    user.end_sessions()
     session.flush()
     audit.record(session, actor, AuditAction.ACCOUNT_REACTIVATE, AUDIT_SUBJECT, user.id)
     return user

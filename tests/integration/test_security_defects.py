@@ -67,3 +67,105 @@ def test_defect_16_confirmation_mail_greets_without_typed_name(app, client):
         assert "bedrageri" not in message.body_text
         assert "bedrageri" not in (message.body_html or "")
         assert "Hej" in message.body_text or "Hello" in message.body_text
+
+
+def test_defect_06_nul_byte_is_a_field_error(app, client, make_user):
+    response = post_registration(client, name="Amira\x00Haddad", past="a\x00b")
+    assert response.status_code == 400
+    html = unescape(response.get_data(as_text=True))
+    assert 'id="name-error">Texten innehåller ett otillåtet tecken.' in html
+    assert 'id="past-error">Texten innehåller ett otillåtet tecken.' in html
+    assert "Haddad" in html  # the typed value is shown again
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage)) is None
+    page = client.get("/login").get_data(as_text=True)
+    refused = client.post(
+        "/login",
+        data={"email": "a\x00@x.example", "password": "x", "csrf_token": csrf_token_from(page)},
+    )
+    assert refused.status_code == 400
+    assert "otillåtet tecken" in unescape(refused.get_data(as_text=True))
+    user = make_user("coordinator", email="samordnare@avesta.example")
+    assert login(client, user.email).status_code == 302
+    assert client.get("/coordinator/?q=a%00b").status_code == 400
+
+
+def test_defect_06_every_form_refuses_nul():
+    import importlib
+    import pkgutil
+
+    import flask_wtf
+
+    import avestavard
+    from avestavard.forms import FlaskForm
+
+    for module in pkgutil.walk_packages(avestavard.__path__, "avestavard."):
+        if module.name.endswith("_forms") or module.name.endswith(".forms"):
+            importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    forms = [c for c in subclasses(flask_wtf.FlaskForm) if c.__module__.startswith("avestavard")]
+    assert len(forms) > 20
+    assert [c.__qualname__ for c in forms if not issubclass(c, FlaskForm)] == []
+
+
+def _copied_client(app, client):
+    """A second client carrying a copy of ``client``'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value, domain="localhost")
+    return thief
+
+
+def _still_signed_in(thief) -> bool:
+    return thief.get("/coordinator/").status_code == 200
+
+
+def test_defect_08_copied_session_cookie_dies_on_logout(app, client, make_user):
+    user = make_user("coordinator", email="samordnare@avesta.example")
+    assert login(client, user.email).status_code == 302
+    thief = _copied_client(app, client)
+    assert _still_signed_in(thief)
+    token = csrf_token_from(client.get("/coordinator/").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert not _still_signed_in(thief)
+
+
+def test_defect_08_copied_session_cookie_dies_on_password_change(app, client, make_user):
+    from avestavard.models import User
+
+    user = make_user("coordinator", email="samordnare@avesta.example")
+    assert login(client, user.email).status_code == 302
+    thief = _copied_client(app, client)
+    other_device = app.test_client()
+    assert login(other_device, user.email).status_code == 302
+    page = other_device.get("/account/password").get_data(as_text=True)
+    changed = other_device.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "current_password": "correct-horse-battery",
+            "password": "a-brand-new-long-password",
+            "password_again": "a-brand-new-long-password",
+        },
+    )
+    assert changed.status_code == 302
+    assert _still_signed_in(other_device)  # the device that changed it goes on
+    assert not _still_signed_in(thief)
+    assert not _still_signed_in(client)
+    # deactivate and reactivate: an old session does not come back to life
+    assert login(client, user.email, "a-brand-new-long-password").status_code == 302
+    thief = _copied_client(app, client)
+    from avestavard.services import accounts
+
+    admin = make_user("admin", email="admin@avesta.example")
+    with app.app_context():
+        actor = db.session.get(User, admin.id)
+        accounts.deactivate_account(db.session, actor, user.id)
+        db.session.commit()
+        accounts.reactivate_account(db.session, actor, user.id)
+        db.session.commit()
+    assert not _still_signed_in(thief)
