@@ -18,7 +18,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -41,7 +41,7 @@ from matching.features import (
 )
 from matching.normalizer import InterestNormalizer, default_normalizer
 from matching.profiles import HistoryEntry, HostProfile, NewcomerProfile, unique_ids
-from matching.reasons import Reason
+from matching.reasons import Fit, Reason, fit_of
 from matching.scoring import Weights, life_stage, pair_dot, rescore, shortlist, wish_fit
 from matching.taxonomy import Taxonomy
 
@@ -71,12 +71,25 @@ class Candidate:
     reasons: list[Reason] = field(default_factory=list)
     components: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def fit(self) -> Fit:
+        """The score as a reader understands it: 0-100 and a band."""
+        return fit_of(self.score)
+
     def to_dict(self, lang: str = "sv") -> dict[str, Any]:
-        """``{"host", "score", "reasons": [text, ...]}`` with reasons in ``lang``."""
+        """``{"host", "score", "fit", "reasons": [text, ...], "reason_codes": [...]}``.
+
+        ``reasons`` are worded in ``lang``; ``reason_codes`` carry the same reasons as data
+        (``{"code", "params"}``) for a reader that words them itself.
+        """
         return {
             "host": self.host,
             "score": self.score,
+            "fit": self.fit.percent,
+            "fit_band": self.fit.band,
+            "components": dict(self.components),
             "reasons": [r.text(lang) for r in self.reasons],
+            "reason_codes": [r.to_dict() for r in self.reasons],
         }
 
 
@@ -93,14 +106,20 @@ class Proposal:
     assigned: str | None
     candidates: list[Candidate] = field(default_factory=list)
     assigned_candidate: Candidate | None = None
+    # Why the newcomer's best candidate went to someone else (``best_host_elsewhere``).
+    why_not_best: Reason | None = None
 
     def to_dict(self, lang: str = "sv") -> dict[str, Any]:
         """The command line's JSON object for this newcomer."""
-        return {
+        out: dict[str, Any] = {
             "newcomer": self.newcomer,
             "assigned": self.assigned,
             "candidates": [c.to_dict(lang) for c in self.candidates],
         }
+        if self.why_not_best is not None:
+            out["why_not_best"] = self.why_not_best.text(lang)
+            out["why_not_best_code"] = self.why_not_best.to_dict()
+        return out
 
 
 def _waiting_priority(newcomers: Sequence[NewcomerProfile]) -> np.ndarray:
@@ -272,19 +291,99 @@ def _propose(
         [h.id for h in eligible],
     )
 
+    why_not = _why_not_best(
+        assigned, ranked_hosts, ranked_ok, ranked_total, width, eligible, newcomer_list
+    )
     proposals: list[Proposal] = []
     for i, newcomer in enumerate(newcomer_list):
         first, shown_count, at = spans[i]
+        shown = explained[first : first + shown_count]
         picked = explained[at] if at >= 0 else None
+        note = why_not.get(i)
+        if note is not None and picked is not None:
+            # The explanation belongs with the host actually proposed.
+            marked = replace(picked, reasons=[note, *picked.reasons])
+            shown = [marked if c is picked else c for c in shown]
+            picked = marked
         proposals.append(
             Proposal(
                 newcomer=newcomer.id,
                 assigned=picked.host if picked is not None else None,
-                candidates=explained[first : first + shown_count],
+                candidates=shown,
                 assigned_candidate=picked,
+                why_not_best=note,
             )
         )
     return proposals
+
+
+def _why_not_best(
+    assigned: np.ndarray,
+    ranked_hosts: np.ndarray,
+    ranked_ok: np.ndarray,
+    ranked_total: np.ndarray,
+    width: int,
+    eligible: Sequence[HostProfile],
+    newcomers: Sequence[NewcomerProfile],
+) -> dict[int, Reason]:
+    """For each newcomer not given their best candidate: who got that host, and why.
+
+    The host's places went to other newcomers; of those, the one for whom the host mattered
+    most is named: someone with no other possible host (``only_language`` when they share
+    a language other than Swedish and English with this host, else ``no_other_host``), or
+    else the one whose loss without this host would have been largest (``larger_loss``).
+    """
+    holders: dict[int, list[int]] = defaultdict(list)
+    for k, host in enumerate(assigned.tolist()):
+        if host >= 0:
+            holders[host].append(k)
+    out: dict[int, Reason] = {}
+    if ranked_hosts.shape[1] == 0 or not holders:
+        return out
+    languages = [set(n.languages) for n in newcomers]
+    host_languages = [set(h.languages) for h in eligible]
+    for i in range(len(newcomers)):
+        if not ranked_ok[i, 0]:
+            continue
+        best = int(ranked_hosts[i, 0])
+        chosen = int(assigned[i])
+        if chosen == best or best not in holders:
+            continue
+        best_total = float(ranked_total[i, 0])
+        own_total = (
+            float(ranked_total[i][ranked_hosts[i].tolist().index(chosen)]) if chosen >= 0 else 0.0
+        )
+        options: list[tuple[int, Reason]] = []
+        for k in holders[best]:
+            row = ranked_hosts[k, :width].tolist()
+            ok = ranked_ok[k, :width].tolist()
+            others = [h for h, good in zip(row, ok, strict=True) if good and h != best]
+            params: dict[str, Any] = {
+                "host": eligible[best].id,
+                "newcomer": newcomers[i].id,
+                "other_newcomer": newcomers[k].id,
+            }
+            rare = sorted(languages[k] & host_languages[best] - {"sv", "en"})
+            if not others and rare:
+                params["because"] = "only_language"
+                params["language"] = rare[0]
+                rank = 0
+            elif not others:
+                params["because"] = "no_other_host"
+                rank = 0
+            else:
+                position = row.index(best)
+                their_loss = float(ranked_total[k, position]) - max(
+                    float(ranked_total[k][row.index(h)]) for h in others
+                )
+                params["because"] = "larger_loss"
+                params["their_loss"] = round(their_loss, 4)
+                params["our_loss"] = round(best_total - own_total, 4)
+                rank = 2
+            options.append((rank, Reason("best_host_elsewhere", params)))
+        options.sort(key=lambda item: (item[0], -float(item[1].params.get("their_loss", 0))))
+        out[i] = options[0][1]
+    return out
 
 
 def _explain(

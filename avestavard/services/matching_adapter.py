@@ -130,7 +130,11 @@ def pair_history(session: Session) -> list[tuple[int, int, Decision]]:
 
 
 def _reason_texts(reasons: Sequence[matching.Reason], lang: str) -> tuple[str, ...]:
-    return tuple(reason.text(lang) for reason in reasons)
+    # Reasons that name other people are worded when shown, never stored as text.
+    return tuple(reason.text(lang) for reason in reasons if reason.code not in NAMING_REASONS)
+
+
+NAMING_REASONS = frozenset({"best_host_elsewhere"})
 
 
 def compute_proposals(session: Session, *, top_k: int = 3) -> list[ScoredProposal]:

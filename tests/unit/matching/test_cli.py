@@ -126,8 +126,24 @@ def test_propose_json_lines(files: dict[str, Path]) -> None:
     assert first["assigned"] == "H1"
     assert set(first) == {"newcomer", "assigned", "candidates"}
     best = first["candidates"][0]
-    assert set(best) == {"host", "score", "reasons"}
+    assert set(best) == {
+        "host",
+        "score",
+        "fit",
+        "fit_band",
+        "components",
+        "reasons",
+        "reason_codes",
+    }
     assert best["host"] == "H1" and isinstance(best["score"], float)
+    assert best["fit"] == round(best["score"] * 100)
+    # ``reasons`` stay Swedish strings; ``reason_codes`` carry the same reasons as data.
+    assert all(isinstance(r, str) for r in best["reasons"])
+    assert len(best["reason_codes"]) == len(best["reasons"])
+    assert {"code": "shared_language", "params": {"languages": ["ar", "sv"]}} in best[
+        "reason_codes"
+    ] or any(c["code"] == "shared_language" for c in best["reason_codes"])
+    assert set(best["components"]) == {"interests", "text", "life_stage", "area", "wishes"}
     assert "Båda talar arabiska" in best["reasons"]
     assert "Båda bor i Krylbo" in best["reasons"]
     assert any(r.startswith("Båda gillar") and "fiske" in r for r in best["reasons"])
