@@ -66,6 +66,9 @@ def register_extensions(app: Flask) -> None:
     from avestavard.models import User
 
     db.init_app(app)
+    from avestavard.services.search import install_search_key_maintenance
+
+    install_search_key_maintenance()
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -9,13 +9,19 @@ from avestavard.extensions import db
 from avestavard.security import coordinator_required
 from avestavard.services.my_registration import withdrawal_count
 from avestavard.services.people import search_hosts, search_newcomers
+from avestavard.services.search import search
 
 
 @bp.route("/")
 @coordinator_required
 def index() -> str:
-    """Start page: hosts and newcomers, with one search box over both."""
+    """Start page: one search box over hosts, newcomers and households; without a query,
+    the hosts and newcomers."""
     query = request.args.get("q", "").strip()[:200]
+    if query:
+        return render_template(
+            "coordinator/search.html", query=query, hits=search(db.session, query, limit=100)
+        )
     return render_template(
         "coordinator/index.html",
         query=query,

@@ -2,6 +2,7 @@
 
 from avestavard.models import letters as letters  # welcome letters (issue 6)
 from avestavard.models import matches as matches  # matches (issue 5)
+from avestavard.models import search as search  # folded search keys
 from avestavard.models.audit import AuditAction, AuditEvent
 from avestavard.models.base import Base, utcnow
 from avestavard.models.mail import OutboxMessage, OutboxStatus

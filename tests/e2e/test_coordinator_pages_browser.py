@@ -253,7 +253,7 @@ def test_coordinator_pages_pass_axe(live_server, page, world):
     assert "Karin Berg" in page.locator("main").inner_text()
     assert "Olena Shevchenko" in page.locator("main").inner_text()
     audit.check(page, "start page")
-    page.get_by_label("Sök bland värdar och nyinflyttade").fill("Olena")
+    page.get_by_label("Sök bland värdar, nyinflyttade och hushåll").fill("Olena")
     page.get_by_role("button", name="Sök", exact=True).click()
     page.wait_for_url("**/coordinator/?q=Olena")
     audit.check(page, "start page, searched")

@@ -44,7 +44,7 @@ def test_coordinator_logs_in_with_keyboard_and_searches(live_server, page, make_
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/coordinator/")
     assert page.get_by_role("heading", level=1).inner_text() == "Översikt"
-    page.get_by_label("Sök bland värdar och nyinflyttade").fill("Krylbo")
+    page.get_by_label("Sök bland värdar, nyinflyttade och hushåll").fill("Krylbo")
     page.keyboard.press("Enter")
     page.wait_for_url("**/coordinator/?q=Krylbo")
     violations = axe_violations(page)
