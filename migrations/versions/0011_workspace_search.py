@@ -1,14 +1,14 @@
 """folded search keys for hosts, newcomers and households, filled for existing rows
 
 Revision ID: 0011_workspace_search
-Revises: 0013_sending_hold
+Revises: 0010_security
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_workspace_search"
-down_revision = "0013_sending_hold"
+down_revision = "0010_security"
 branch_labels = None
 depends_on = None
 

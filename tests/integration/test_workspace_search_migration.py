@@ -16,7 +16,7 @@ from tests.conftest import new_database_url
 def test_migration_backfills_keys_for_existing_rows(tmp_path: Path) -> None:
     app = create_app("testing", {"DATABASE_URL": new_database_url(tmp_path, "backfill")})
     with app.app_context():
-        upgrade(revision="0013_sending_hold")
+        upgrade(revision="0010_security")
         with db.engine.begin() as conn:
             conn.execute(
                 sa.text(
