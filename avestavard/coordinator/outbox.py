@@ -7,7 +7,7 @@ again. Every decision is audit-logged by the service.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -26,6 +26,17 @@ from avestavard.services.mail import (
     retry_all_failed,
     retry_failed_message,
 )
+from avestavard.services.outbox import (
+    KINDS,
+    OutboxFilter,
+    cancel_message,
+    explain,
+    explain_text,
+    kind_label,
+    list_messages,
+    open_message,
+    redact_links,
+)
 
 STATUS_LABELS = {
     OutboxStatus.QUEUED: _l("I kö"),
@@ -34,13 +45,20 @@ STATUS_LABELS = {
     OutboxStatus.RETRY: _l("Försöker igen senare"),
     OutboxStatus.FAILED: _l("Misslyckades"),
     OutboxStatus.UNKNOWN: _l("Okänt om de kom fram"),
+    OutboxStatus.CANCELLED: _l("Stoppade"),
+}
+ATTEMPT_LABELS = {
+    "retry": _l("försöker igen"),
+    "failed": _l("kom inte fram"),
+    "unknown": _l("okänt om det kom fram"),
 }
 
 
 @bp.route("/outbox")
 @coordinator_required
 def outbox() -> str:
-    """Counts by status, and the messages that need a coordinator."""
+    """Counts by status, the messages that need a coordinator, and every message (filtered)."""
+    filters = OutboxFilter.from_args(request.args)
     return render_template(
         "coordinator/outbox.html",
         counts=outbox_counts(db.session),
@@ -48,7 +66,41 @@ def outbox() -> str:
         failed=messages_in_status(db.session, OutboxStatus.FAILED),
         unknown=messages_in_status(db.session, OutboxStatus.UNKNOWN),
         waiting=messages_in_status(db.session, OutboxStatus.RETRY),
+        filters=filters,
+        kinds=KINDS,
+        messages=list_messages(db.session, current_user, filters),
+        kind_label=kind_label,
+        explain_text=explain_text,
     )
+
+
+@bp.route("/outbox/<int:message_id>")
+@coordinator_required
+def outbox_message(message_id: int) -> str:
+    """One message: its text (spent links hidden), headers and the attempts that failed."""
+    message = open_message(db.session, current_user, message_id)
+    body = redact_links(db.session, message.body_text, now=utcnow(), config=current_app.config)
+    db.session.commit()
+    return render_template(
+        "coordinator/outbox_message.html",
+        message=message,
+        body=body,
+        labels=STATUS_LABELS,
+        attempt_labels=ATTEMPT_LABELS,
+        kind_label=kind_label,
+        explain=explain,
+        explain_text=explain_text,
+    )
+
+
+@bp.post("/outbox/<int:message_id>/cancel")
+@coordinator_required
+def outbox_cancel(message_id: int) -> Response:
+    """Stop a message that has not been sent yet."""
+    message = cancel_message(db.session, current_user, message_id, now=utcnow())
+    db.session.commit()
+    flash(_("Meddelandet till %(to)s skickas inte.", to=message.to_address), "success")
+    return redirect(url_for("coordinator.outbox_message", message_id=message_id))
 
 
 @bp.post("/outbox/<int:message_id>/retry")

@@ -5,7 +5,7 @@ from avestavard.models import matches as matches  # matches (issue 5)
 from avestavard.models import search as search  # folded search keys
 from avestavard.models.audit import AuditAction, AuditEvent
 from avestavard.models.base import Base, utcnow
-from avestavard.models.mail import OutboxMessage, OutboxStatus
+from avestavard.models.mail import OutboxAttempt, OutboxMessage, OutboxStatus
 from avestavard.models.people import (
     Host,
     HostInterest,
@@ -31,6 +31,7 @@ __all__ = [
     "Newcomer",
     "NewcomerInterest",
     "NewcomerStatus",
+    "OutboxAttempt",
     "OutboxMessage",
     "OutboxStatus",
     "Role",

@@ -23,8 +23,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from avestavard.models.base import Base, UTCDateTime, utcnow
 
@@ -86,5 +86,34 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    attempt_log: Mapped[list[OutboxAttempt]] = relationship(
+        back_populates="message",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="OutboxAttempt.id",
+    )
+
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status.value}>"
+
+
+class OutboxAttempt(Base):
+    """One delivery attempt that did not end in "sent": the server's reply, as it was given.
+
+    A successful delivery is the message's own ``sent_at``; these rows are the history a
+    coordinator reads to see why a message is late or failed.
+    """
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(16))  # retry, failed, unknown
+    reply_code: Mapped[int | None]
+    enhanced_status: Mapped[str | None] = mapped_column(String(16))  # RFC 3463, e.g. 5.1.1
+    text: Mapped[str] = mapped_column(String(500))
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="attempt_log")

@@ -10,6 +10,7 @@ Every decision is audit-logged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -42,6 +43,17 @@ RESERVED_HEADERS = frozenset(
 )
 
 AUDIT_SUBJECT = "outbox_message"
+
+# "RCPT TO: 550 5.1.1 <x>: No such user" → 550 and 5.1.1 (RFC 5321 reply, RFC 3463 status).
+_REPLY = re.compile(r"(?:^|[:;] )([2-5]\d\d)(?:[ -]([245]\.\d{1,3}\.\d{1,3}))?\b")
+
+
+def reply_codes(text: str) -> tuple[int | None, str | None]:
+    """The SMTP reply code and enhanced status code in a recorded server reply, if any."""
+    found = _REPLY.search(text or "")
+    if found is None:
+        return None, None
+    return int(found.group(1)), found.group(2)
 
 
 def _has_line_break(value: str) -> bool:

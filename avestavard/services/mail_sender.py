@@ -83,6 +83,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     case,
+    insert,
     literal,
     null,
     select,
@@ -90,9 +91,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, scoped_session
 
-from avestavard.models import OutboxMessage, OutboxStatus
+from avestavard.models import OutboxAttempt, OutboxMessage, OutboxStatus
 from avestavard.models.mail import DUE_STATUSES
-from avestavard.services.mail import RESERVED_HEADERS
+from avestavard.services.mail import RESERVED_HEADERS, reply_codes
 
 log = logging.getLogger("avestavard.mail")
 
@@ -629,6 +630,7 @@ def _truncate(error: str) -> str:
 
 
 _TABLE = cast(Table, OutboxMessage.__table__)
+_ATTEMPTS = cast(Table, OutboxAttempt.__table__)
 _OURS = (_TABLE.c.id == bindparam("b_id")) & (_TABLE.c.claim_token == bindparam("b_token"))
 # The two statements that run for every message, prepared once.
 _MARK_HANDED_OVER = (
@@ -932,10 +934,22 @@ class _Recorder:
             values.update(status=OutboxStatus.FAILED, claim_token=None)
             report.failed += 1
         log.warning("outbox message %d: %s: %s", row.id, outcome.kind.value, outcome.error)
-        self.conn.execute(
+        written = self.conn.execute(
             update(_TABLE).where(_OURS, _OPEN).values(**values),
             {"b_id": row.id, "b_token": self.token},
-        )
+        ).rowcount
+        if written:
+            code, enhanced = reply_codes(outcome.error)
+            self.conn.execute(
+                insert(_ATTEMPTS).values(
+                    message_id=row.id,
+                    at=at,
+                    outcome=str(values["status"].value),
+                    reply_code=code,
+                    enhanced_status=enhanced,
+                    text=_truncate(outcome.error),
+                )
+            )
 
 
 class _BatchHooks(_Hooks):

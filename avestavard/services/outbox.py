@@ -1,0 +1,237 @@
+"""Reading the outbox: the coordinators' list of messages, one message with its attempts, the
+server's replies explained in Swedish, and links with tokens hidden once nobody needs them.
+
+Opening a message is audit-logged (its body holds personal data). Cancelling a queued message
+is audit-logged too; retrying and resending are in :mod:`avestavard.services.mail`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from avestavard.models import OutboxMessage, OutboxStatus
+from avestavard.models.mail import DUE_STATUSES
+from avestavard.services import accounts, matches
+from avestavard.services.audit import Actor, record
+from avestavard.services.mail import AUDIT_SUBJECT, reply_codes
+
+# What a message is, from the key it was queued under (``match:12:host-notified``).
+KINDS: dict[str, Any] = {
+    "host-notified": _l("Förfrågan till värd"),
+    "introduction": _l("Introduktion till nyinflyttad"),
+    "follow-up": _l("Uppföljning"),
+    "registration-confirm": _l("Bekräftelse av anmälan"),
+    "my-registration-link": _l("Länk till Min anmälan"),
+    "my-registration-call-back": _l("Ring upp"),
+    "password-link": _l("Lösenordslänk"),
+    "letter": _l("Välkomstbrev"),
+    "accessibility-report": _l("Tillgänglighetsrapport"),
+}
+_MATCH_KINDS = ("host-notified", "introduction", "follow-up")
+
+# RFC 3463 enhanced status codes a coordinator meets, in words (class digit replaced by x).
+ENHANCED = {
+    "x.1.1": _l("Adressen finns inte hos mottagarens e-postserver."),
+    "x.1.2": _l("Domänen i adressen finns inte eller tar inte emot e-post."),
+    "x.1.3": _l("Adressen är felskriven."),
+    "x.1.6": _l("Mottagaren har flyttat och adressen används inte längre."),
+    "x.1.10": _l("Domänen tar inte emot e-post (null MX)."),
+    "x.2.1": _l("Mottagarens brevlåda är avstängd."),
+    "x.2.2": _l("Mottagarens brevlåda är full."),
+    "x.2.3": _l("Meddelandet är större än mottagaren tar emot."),
+    "x.3.0": _l("Något är fel på mottagarens e-postserver."),
+    "x.3.4": _l("Meddelandet är för stort för e-postservern."),
+    "x.4.1": _l("Mottagarens e-postserver svarar inte."),
+    "x.4.4": _l("Mottagarens e-postserver kunde inte hittas."),
+    "x.4.7": _l("Meddelandet har väntat för länge och gavs upp."),
+    "x.7.0": _l("Meddelandet stoppades av säkerhetsskäl."),
+    "x.7.1": _l("Mottagarens e-postserver tar inte emot meddelanden från oss."),
+    "x.7.26": _l("Mottagarens server godtog inte vår avsändarkontroll (DKIM/SPF)."),
+}
+# When there is no enhanced code: the reply code's meaning, by its first digits.
+BY_REPLY = {
+    421: _l("E-postservern var upptagen eller stängde; vi försöker igen."),
+    450: _l("Mottagarens brevlåda gick inte att nå just nu; vi försöker igen."),
+    451: _l("Ett tillfälligt fel hos e-postservern; vi försöker igen."),
+    452: _l("E-postservern har inte plats just nu; vi försöker igen."),
+    550: _l("Mottagarens e-postserver tog inte emot meddelandet (ofta: adressen finns inte)."),
+    551: _l("Mottagaren finns inte på den servern."),
+    552: _l("Mottagarens brevlåda är full eller meddelandet för stort."),
+    553: _l("Adressen är inte giltig."),
+    554: _l("E-postservern vägrade ta emot meddelandet."),
+}
+BY_CLASS = {
+    4: _l("Ett tillfälligt fel; vi försöker igen senare."),
+    5: _l("Ett bestående fel: meddelandet kommer inte fram så här."),
+}
+NO_REPLY = _l("Ingen svarskod: förbindelsen till e-postservern bröts eller kunde inte öppnas.")
+
+# A link path segment this long is a token (signed links, nonces).
+_TOKEN_LINK = re.compile(r"(https?://[^\s\"'<>]+?/)([A-Za-z0-9_\-.]{20,})(?=[?\s\"'<>]|$)")
+REDACTED = "[…]"
+
+
+def message_kind(key: str) -> str:
+    """The kind code of a message from its idempotency key."""
+    parts = key.split(":")
+    if parts[0] == "match" and len(parts) >= 3:
+        return parts[2]
+    return parts[0]
+
+
+def kind_label(key: str) -> str:
+    """The kind of a message in words."""
+    kind = message_kind(key)
+    return str(KINDS.get(kind, kind))
+
+
+def explain(code: int | None, enhanced: str | None) -> str:
+    """A server's reply in Swedish words: by enhanced status code, else by reply code."""
+    if enhanced:
+        detail = enhanced.split(".", 1)[1] if "." in enhanced else ""
+        words = ENHANCED.get(f"x.{detail}")
+        if words is not None:
+            return str(words)
+    if code is None:
+        return str(NO_REPLY)
+    if code in BY_REPLY:
+        return str(BY_REPLY[code])
+    return str(BY_CLASS.get(code // 100, NO_REPLY))
+
+
+def explain_text(text: str | None) -> str:
+    """:func:`explain` for a recorded reply (``RCPT TO: 550 5.1.1 …``)."""
+    return explain(*reply_codes(text or ""))
+
+
+def _require_coordinator(actor: Actor) -> None:
+    if not getattr(actor, "is_coordinator", False):
+        raise PermissionDenied()
+
+
+@dataclass(frozen=True)
+class OutboxFilter:
+    """The list's filters; empty strings mean "any"."""
+
+    status: str = ""
+    kind: str = ""
+    person: str = ""  # part of the recipient's address
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> OutboxFilter:
+        """Read the filters from the query string, dropping unknown values."""
+        status = args.get("status", "")
+        kind = args.get("kind", "")
+        return cls(
+            status=status if status in {s.value for s in OutboxStatus} else "",
+            kind=kind if kind in KINDS else "",
+            person=" ".join(args.get("person", "").split())[:254],
+        )
+
+
+def list_messages(
+    session: Session, actor: Actor, filters: OutboxFilter, *, limit: int = 200
+) -> Sequence[OutboxMessage]:
+    """Messages matching ``filters``, newest first."""
+    _require_coordinator(actor)
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if filters.status:
+        stmt = stmt.where(OutboxMessage.status == OutboxStatus(filters.status))
+    if filters.kind in _MATCH_KINDS:
+        stmt = stmt.where(OutboxMessage.idempotency_key.like(f"match:%:{filters.kind}%"))
+    elif filters.kind:
+        stmt = stmt.where(OutboxMessage.idempotency_key.like(f"{filters.kind}:%"))
+    if filters.person:
+        escaped = filters.person.lower().replace("\\", "\\\\").replace("%", "\\%")
+        escaped = escaped.replace("_", "\\_")
+        stmt = stmt.where(OutboxMessage.to_address.ilike(f"%{escaped}%", escape="\\"))
+    return session.scalars(stmt).all()
+
+
+def _link_is_live(session: Session, url: str, token: str, *, now: datetime, config: Any) -> bool:
+    """True while a link in a message can still be used (the recipient may still need it)."""
+    if "/matchning/svar/" in url:
+        try:
+            matches.check_answer_link(
+                session, token, now=now, settings=matches.MatchSettings.from_config(config)
+            )
+        except matches.LinkProblem:
+            return False
+        return True
+    if url.endswith("/password/"):
+        try:
+            accounts.check_password_link(
+                session, token, now=now, settings=accounts.AccountSettings.from_config(config)
+            )
+        except (ValidationFailed, NotFound):
+            return False
+        return True
+    return False
+
+
+def redact_links(session: Session, text: str, *, now: datetime, config: Any) -> str:
+    """``text`` with the tokens of links hidden, except answer and set-password links that
+    still work."""
+
+    def replace(found: re.Match[str]) -> str:
+        base, token = found.group(1), found.group(2)
+        if _link_is_live(session, base, token, now=now, config=config):
+            return found.group(0)
+        return base + REDACTED
+
+    return _TOKEN_LINK.sub(replace, text)
+
+
+def open_message(session: Session, actor: Actor, message_id: int) -> OutboxMessage:
+    """One message for a coordinator; opening it is audit-logged."""
+    _require_coordinator(actor)
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound()
+    record(session, actor, "view", AUDIT_SUBJECT, message.id)
+    return message
+
+
+def cancel_message(
+    session: Session, actor: Actor, message_id: int, *, now: datetime
+) -> OutboxMessage:
+    """Cancel a message no sender has taken yet (queued or waiting to retry).
+
+    One conditional UPDATE, as for an undone approval: a message a sender has claimed is left
+    alone, so it is never both sent and cancelled. A held match email is undone from the match
+    page instead, which also frees the host's place.
+    """
+    _require_coordinator(actor)
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound()
+    if (
+        ":host-notified" in message.idempotency_key
+        and message.held_until
+        and now < message.held_until
+    ):
+        raise Conflict(_("Ångra godkännandet på matchningens sida i stället."))
+    cancelled = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(DUE_STATUSES))
+        .values(status=OutboxStatus.CANCELLED, cancelled_at=now, claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    if not cast(CursorResult[Any], cancelled).rowcount:
+        raise Conflict(
+            _("Meddelandet kan inte stoppas: det skickas just nu eller är redan hanterat.")
+        )
+    session.refresh(message)
+    record(session, actor, "outbox_cancel", AUDIT_SUBJECT, message.id)
+    session.flush()
+    return message
