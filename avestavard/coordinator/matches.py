@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from avestavard.coordinator.matches_forms import (
 )
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.extensions import db
+from avestavard.localtime import to_local
 from avestavard.models import Host, Newcomer, utcnow
 from avestavard.models.matches import Match, MatchProposal, MatchState, ProposalStatus
 from avestavard.security import coordinator_required
@@ -36,12 +36,9 @@ def _settings() -> service.MatchSettings:
     return service.MatchSettings.from_config(current_app.config)
 
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
 def _clock(moment: datetime | None) -> str:
     """A time today in Swedish time, as coordinators read it (14:32)."""
-    return moment.astimezone(STOCKHOLM).strftime("%H:%M") if moment else ""
+    return to_local(moment).strftime("%H:%M") if moment else ""
 
 
 def _flash_approved(match: Match) -> None:

@@ -67,6 +67,7 @@ class AuditAction(enum.StrEnum):
     OUTBOX_RETRY = "outbox_retry"
     OUTBOX_MARK_SENT = "outbox_mark_sent"
     OUTBOX_RESEND = "outbox_resend"
+    OUTBOX_CANCEL = "outbox_cancel"
     RETENTION_PURGE = "retention-purge"
     SELF_VIEW = "self-view"
     SELF_LINK_REQUESTED = "self-link-requested"
@@ -142,6 +143,7 @@ AUDIT_ACTION_LABELS: dict[AuditAction, tuple[str, str]] = {
     AuditAction.OUTBOX_RETRY: ("Försökte skicka igen", "Retried sending"),
     AuditAction.OUTBOX_MARK_SENT: ("Markerade som skickat", "Marked as sent"),
     AuditAction.OUTBOX_RESEND: ("Skickade på nytt", "Sent again"),
+    AuditAction.OUTBOX_CANCEL: ("Stoppade ett meddelande", "Stopped a message"),
     AuditAction.RETENTION_PURGE: ("Gallrade gamla uppgifter", "Purged old records"),
     AuditAction.SELF_VIEW: ("Visade sin anmälan", "Viewed their registration"),
     AuditAction.SELF_LINK_REQUESTED: ("Bad om länk till sin anmälan", "Asked for a link"),

@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from avestavard.models import OutboxMessage, OutboxStatus
+from avestavard.models import AuditAction, OutboxMessage, OutboxStatus
 from avestavard.models.mail import DUE_STATUSES
 from avestavard.services import accounts, matches
 from avestavard.services.audit import Actor, record
@@ -198,7 +198,7 @@ def open_message(session: Session, actor: Actor, message_id: int) -> OutboxMessa
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound()
-    record(session, actor, "view", AUDIT_SUBJECT, message.id)
+    record(session, actor, AuditAction.VIEW, AUDIT_SUBJECT, message.id)
     return message
 
 
@@ -232,6 +232,6 @@ def cancel_message(
             _("Meddelandet kan inte stoppas: det skickas just nu eller är redan hanterat.")
         )
     session.refresh(message)
-    record(session, actor, "outbox_cancel", AUDIT_SUBJECT, message.id)
+    record(session, actor, AuditAction.OUTBOX_CANCEL, AUDIT_SUBJECT, message.id)
     session.flush()
     return message

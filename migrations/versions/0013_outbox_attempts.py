@@ -1,14 +1,14 @@
 """readable outbox: the history of delivery attempts that did not end in "sent"
 
 Revision ID: 0013_outbox_attempts
-Revises: 0013_sending_hold
+Revises: 0010_security
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_outbox_attempts"
-down_revision = "0013_sending_hold"
+down_revision = "0010_security"
 branch_labels = None
 depends_on = None
 
