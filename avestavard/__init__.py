@@ -123,8 +123,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
 def select_locale() -> str:
-    """``?lang=xx`` (remembered in the session), else the browser's preference, else Swedish."""
+    """``?lang=xx`` (remembered in the session and a year-long cookie), else the language chosen
+    before, else the browser's preference, else Swedish."""
     from flask import current_app, has_request_context
 
     if not has_request_context():  # jobs and commands render in the default language
@@ -137,7 +142,8 @@ def select_locale() -> str:
     asked = request.args.get("lang")
     if asked in current_app.config["PUBLIC_LANGUAGES"]:
         session["lang"] = asked
-    chosen = session.get("lang")
+        g.chosen_language = asked
+    chosen = session.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
     if chosen in allowed:
         return str(chosen)
     return (
@@ -151,9 +157,26 @@ def register_i18n(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale)
 
+    @app.after_request
+    def remember_language(response: Any) -> Any:
+        # The language is chosen once: the next visit, even weeks later, opens in it.
+        chosen = g.get("chosen_language")
+        if chosen and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                chosen,
+                max_age=LANGUAGE_COOKIE_SECONDS,
+                samesite="Lax",
+                secure=bool(app.config.get("SESSION_COOKIE_SECURE", False)),
+                httponly=True,
+            )
+        return response
+
     @app.context_processor
     def inject_locale() -> dict[str, Any]:
         from flask import has_request_context
+
+        from avestavard.public.register_forms import own_language_name
 
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
         public = has_request_context() and request.blueprint in PUBLIC_BLUEPRINTS
@@ -162,7 +185,7 @@ def register_i18n(app: Flask) -> None:
             "current_locale": locale,
             "text_direction": "rtl" if locale in app.config["RTL_LANGUAGES"] else "ltr",
             "available_languages": languages,
-            "language_names": {"sv": "Svenska", "en": "English", "ar": "العربية"},
+            "language_names": {code: own_language_name(code) for code in languages},
         }
 
 

@@ -35,6 +35,7 @@ from avestavard.public.register_forms import (
     check_phone,
     household_choices,
     language_choices,
+    own_language_name,
     parse_birth_year,
 )
 
@@ -134,9 +135,8 @@ class NewcomerEditForm(FlaskForm):
         self.area.choices = area_choices()
         self.household.choices = household_choices()
         self.languages.choices = language_choices(extra_languages)
-        own_names = {"sv": "Svenska", "en": "English", "ar": "العربية"}
         self.preferred_language.choices = [
-            (c, own_names.get(c, c)) for c in languages_offered or ["sv", "en", "ar"]
+            (c, own_language_name(c)) for c in languages_offered or ["sv", "en", "ar"]
         ]
         statuses = [
             (NewcomerStatus.UNCONFIRMED.value, str(_l("Ej bekräftad"))),

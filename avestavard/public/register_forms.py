@@ -84,10 +84,18 @@ def household_choices() -> list[tuple[str, str]]:
     ]
 
 
+def own_language_name(code: str) -> str:
+    """A language named in itself ("Svenska", "العربية", "Українська"), from Babel's data."""
+    try:
+        name = Locale.parse(code).display_name or code
+    except (ValueError, LookupError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
 def contact_language_choices() -> list[tuple[str, str]]:
     """The languages we write letters and emails in, each named in itself."""
-    own_names = {"sv": "Svenska", "en": "English", "ar": "العربية"}
-    return [(c, own_names.get(c, c)) for c in current_app.config["PUBLIC_LANGUAGES"]]
+    return [(c, own_language_name(c)) for c in current_app.config["PUBLIC_LANGUAGES"]]
 
 
 def parse_birth_year(raw: str | None) -> int | None:

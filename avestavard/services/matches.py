@@ -91,6 +91,8 @@ class MatchSettings:
     follow_up_link_days: int = 60
     top_k: int = 3
     hold_seconds: int = 600
+    # The languages newcomers' emails are written in (hosts get Swedish or English).
+    public_languages: tuple[str, ...] = ("sv", "en", "ar")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MatchSettings:
@@ -103,6 +105,7 @@ class MatchSettings:
             follow_up_link_days=int(config.get("MATCH_FOLLOW_UP_LINK_DAYS", 60)),
             top_k=int(config.get("MATCH_TOP_K", 3)),
             hold_seconds=max(0, int(config.get("MAIL_HOLD_SECONDS", 600))),
+            public_languages=tuple(config.get("PUBLIC_LANGUAGES", ("sv", "en", "ar"))),
         )
 
     @property
@@ -1140,7 +1143,7 @@ def introduce(
     session.flush()
     newcomer, host = match.newcomer, match.host
     if newcomer.email:
-        language = _lang(newcomer.preferred_language, ("sv", "en", "ar"))
+        language = _lang(newcomer.preferred_language, settings.public_languages)
         with _mail_locale(language):
             context = {
                 "newcomer_first_name": newcomer.first_name,
@@ -1254,7 +1257,7 @@ def send_follow_ups(session: Session, now: datetime, settings: MatchSettings | N
             follow_up = MatchFollowUp(match=match, side=side, sent_at=now)
             session.add(follow_up)
             session.flush()
-            allowed = ("sv", "en") if side == FollowUpSide.HOST else ("sv", "en", "ar")
+            allowed = ("sv", "en") if side == FollowUpSide.HOST else settings.public_languages
             language = _lang(person.preferred_language, allowed)
             other = match.newcomer if side == FollowUpSide.HOST else match.host
             with _mail_locale(language):

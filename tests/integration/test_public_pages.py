@@ -89,3 +89,24 @@ def test_privacy_page_says_what_the_law_asks(client, app):
 def test_registration_form_links_to_the_privacy_page(client):
     html = client.get("/register").get_data(as_text=True)
     assert html.count('href="/integritet"') >= 2  # in the form and in the footer
+
+
+@pytest.mark.parametrize(
+    ("lang", "direction", "subject"),
+    [
+        ("fa", "rtl", "ثبت‌نام خود در AvestaVärd را تأیید کنید"),
+        ("so", "ltr", "Xaqiiji diiwaangelintaada AvestaVärd"),
+        ("ti", "ltr", "ምዝገባኻ ኣብ AvestaVärd ኣረጋግጽ"),
+        ("uk", "ltr", "Підтвердіть свою реєстрацію в AvestaVärd"),
+    ],
+)
+def test_newcomer_emails_come_in_the_chosen_language(client, app, lang, direction, subject):
+    from tests.integration.test_profiles_register import post_registration
+
+    assert post_registration(client, lang=lang, preferred_language=lang).status_code == 302
+    with app.app_context():
+        (mail,) = db.session.scalars(select(OutboxMessage)).all()
+        assert mail.subject == subject
+        assert mail.headers["Content-Language"] == lang
+        assert f'dir="{direction}"' in mail.body_html
+        assert "/min-anmalan/" in mail.body_text and f"?lang={lang}" in mail.body_text
