@@ -1,14 +1,14 @@
 """readable outbox: the history of delivery attempts that did not end in "sent"
 
 Revision ID: 0013_outbox_attempts
-Revises: 0010_security
+Revises: 0011_workspace_search
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_outbox_attempts"
-down_revision = "0010_security"
+down_revision = "0011_workspace_search"
 branch_labels = None
 depends_on = None
 
