@@ -34,6 +34,7 @@ from matching.assignment import (
 )
 from matching.features import (
     CONCEPT_PREFIX,
+    GENDER_CODES,
     HOUSEHOLD_CODES,
     PoolFeatures,
     SideFeatures,
@@ -216,6 +217,14 @@ def _propose(
         i, j = newcomer_row.get(entry.newcomer), host_row.get(entry.host)
         if i is not None and j is not None:
             blocked[i].append(j)
+
+    # A gender wish asked for as a must is a hard rule: other hosts are never candidates.
+    host_genders = [h.gender for h in eligible]
+    for i, newcomer in enumerate(newcomer_list):
+        pref = pool.newcomers.prefs[i]
+        if pref.gender_must:
+            wanted = newcomer.gender if pref.gender == "same" else pref.gender
+            blocked[i].extend(j for j, g in enumerate(host_genders) if not wanted or g != wanted)
 
     short = shortlist(pool, w, blocked, SHORTLIST)
     total = rescore(pool, w, short)
@@ -486,6 +495,11 @@ class _Explainer:
         self.area = (nc.area.tolist(), hs.area.tolist())
         self.household = (nc.household.tolist(), hs.household.tolist())
         self.birth = (nc.birth.tolist(), hs.birth.tolist())
+        names = {code: name for name, code in GENDER_CODES.items()}
+        self.gender = (
+            [names[c] for c in nc.gender.tolist()],
+            [names[c] for c in hs.gender.tolist()],
+        )
 
     def ranked(self, side: int, row: int) -> list[str]:
         """The person's interests, rarest first."""
@@ -693,6 +707,11 @@ class _Explainer:
         other_area = self.area[other_side][oj]
         if other_area >= 0 and pool.areas[other_area] in pref.areas:
             out.append(self._wish(code, "area", pool.areas[other_area]))
+        if pref.gender is not None:
+            theirs = self.gender[other_side][oj]
+            mine = self.gender[wisher_side][wi]
+            if theirs and (theirs == pref.gender or (pref.gender == "same" and theirs == mine)):
+                out.append(self._wish(code, "gender", pref.gender))
         for language in sorted(pref.languages & self.language_sets[other_side][oj]):
             out.append(self._wish(code, "language", language))
         if pref.interests:

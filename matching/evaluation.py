@@ -40,9 +40,17 @@ def hard_rule_violations(
     newcomers: Iterable[NewcomerProfile],
     history: Iterable[HistoryEntry] = (),
 ) -> list[str]:
-    """Every broken hard rule, described; an empty list means none."""
+    """Every broken hard rule, described; an empty list means none.
+
+    Hard rules: a shared language, an active host with free capacity, no pair from the
+    history, and a gender the newcomer asked for as a must.
+    """
+    from matching.normalizer import default_normalizer
+    from matching.wishes import PreferenceParser
+
     host_by_id = {h.id: h for h in hosts}
     newcomer_by_id = {n.id: n for n in newcomers}
+    parse = PreferenceParser(default_normalizer())
     forbidden = {(e.newcomer, e.host) for e in history}
     problems: list[str] = []
     load: Counter[str] = Counter()
@@ -69,6 +77,11 @@ def hard_rule_violations(
                 problems.append(f"{where}: host has no free capacity")
             if (newcomer.id, host_id) in forbidden:
                 problems.append(f"{where}: pair is in the history")
+            wish = parse(newcomer.wishes)
+            if wish.gender_must:
+                wanted = newcomer.gender if wish.gender == "same" else wish.gender
+                if not wanted or host.gender != wanted:
+                    problems.append(f"{where}: the newcomer requires a host who is {wish.gender}")
     for host_id, count in sorted(load.items()):
         host = host_by_id.get(host_id)
         if host is not None and count > host.free_capacity:

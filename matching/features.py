@@ -96,6 +96,9 @@ class SideFeatures:
     pref_language: sp.csr_matrix = field(repr=False, default_factory=lambda: sp.csr_matrix(0))
     pref_interests: sp.csr_matrix = field(repr=False, default_factory=lambda: sp.csr_matrix(0))
     pref_age: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int8))
+    # GENDER_CODES of the person and of the gender they ask for (0: none / not given).
+    gender: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int8))
+    pref_gender: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int8))
     pref_count: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int8))
 
     def __len__(self) -> int:
@@ -117,6 +120,8 @@ class PoolFeatures:
 
 
 AGE_CODES = {None: 0, "older": 1, "younger": 2, "same": 3}
+GENDER_CODES = {"": 0, "woman": 1, "man": 2, "other": 3}
+SAME_GENDER = 4
 
 
 def _csr(
@@ -245,6 +250,7 @@ def build_features(
         lang_rows, lang_cols, [1.0] * len(lang_rows), (n_people, max(len(language_codes), 1))
     )
     household = np.array([HOUSEHOLD_CODES.get(p.household, -1) for p in people], dtype=np.int8)
+    gender = np.array([GENDER_CODES.get(p.gender, 0) for p in people], dtype=np.int8)
     birth = np.array(
         [np.nan if p.birth_year is None else p.birth_year for p in people], dtype=np.float32
     )
@@ -294,6 +300,8 @@ def build_features(
             pref_interests=pref_mats["interests"][lo:hi],
             pref_age=pref_mats["age"][lo:hi],
             pref_count=pref_mats["count"][lo:hi],
+            gender=gender[lo:hi],
+            pref_gender=pref_mats["gender"][lo:hi],
         )
 
     n_hosts = len(hosts)
@@ -325,6 +333,7 @@ def _encode_preferences(
         "interests": ([], []),
     }
     age = np.zeros(n_people, dtype=np.int8)
+    gender = np.zeros(n_people, dtype=np.int8)
     count = np.zeros(n_people, dtype=np.int8)
     for r, pref in enumerate(prefs):
         if not pref:
@@ -344,8 +353,11 @@ def _encode_preferences(
                 parts["interests"][0].append(r)
                 parts["interests"][1].append(key_index[interest])
         age[r] = AGE_CODES[pref.age]
+        if pref.gender is not None:
+            gender[r] = SAME_GENDER if pref.gender == "same" else GENDER_CODES[pref.gender]
         count[r] = (
-            bool(pref.households)
+            bool(pref.gender)
+            + bool(pref.households)
             + bool(pref.age)
             + bool(pref.areas)
             + bool(pref.languages)
@@ -361,5 +373,6 @@ def _encode_preferences(
         name: _csr(r, c, [1.0] * len(r), (n_people, widths[name])) for name, (r, c) in parts.items()
     }
     out["age"] = age
+    out["gender"] = gender
     out["count"] = count
     return out

@@ -99,6 +99,27 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+_GENDER_WORDS = {
+    "woman": "woman",
+    "kvinna": "woman",
+    "female": "woman",
+    "f": "woman",
+    "k": "woman",
+    "man": "man",
+    "male": "man",
+    "m": "man",
+    "other": "other",
+    "annat": "other",
+    "ickebinär": "other",
+    "non-binary": "other",
+}
+
+
+def _gender(value: Any) -> str:
+    """A self-described gender: woman, man, other, or "" (not given, or "vill inte ange")."""
+    return _GENDER_WORDS.get(_text(value).casefold(), "")
+
+
 def _household(value: Any) -> str:
     text = _text(value).casefold()
     return _HOUSEHOLD_WORDS.get(text, text)
@@ -163,11 +184,14 @@ class _Profile:
     past: str = ""
     present: str = ""
     future: str = ""
+    # Optional and self-described (woman, man, other); "" when not given.
+    gender: str = ""
 
     def __post_init__(self) -> None:
         # The web app builds profiles directly from database rows: accept the same spellings
         # as a JSON line ("familj", "Svenska", a list instead of a tuple).
         object.__setattr__(self, "id", str(self.id))
+        object.__setattr__(self, "gender", _gender(self.gender))
         object.__setattr__(self, "household", _household(self.household))
         object.__setattr__(self, "languages", _languages(self.languages))
         object.__setattr__(self, "interests", _strings(self.interests))
@@ -226,6 +250,7 @@ class HostProfile(_Profile):
             past=_text(data.get("past")),
             present=_text(data.get("present")),
             future=_text(data.get("future")),
+            gender=_gender(data.get("gender")),
             thoughts=_text(data.get("thoughts")),
             capacity=capacity,
             status=status,
@@ -263,6 +288,7 @@ class NewcomerProfile(_Profile):
             past=_text(data.get("past")),
             present=_text(data.get("present")),
             future=_text(data.get("future")),
+            gender=_gender(data.get("gender")),
             wishes=_text(data.get("wishes")),
             moved_in=_date(data.get("moved_in")),
             waiting_since=_date(data.get("waiting_since")),

@@ -85,6 +85,12 @@ _HOUSEHOLD_WORDS = {
     "couple": ("par", "couple"),
     "single": ("ensamstående", "single person"),
 }
+_GENDER_WORDS = {
+    "woman": ("en kvinna", "a woman"),
+    "man": ("en man", "a man"),
+    "other": ("annan könsidentitet", "another gender identity"),
+    "same": ("samma kön", "the same gender"),
+}
 _AGE_WORDS = {
     "older": ("äldre värd", "an older host"),
     "younger": ("yngre värd", "a younger host"),
@@ -152,6 +158,8 @@ def _wish(params: Mapping[str, Any], lang: str) -> str:
         return str(params["area"])
     if kind == "language":
         return language_name(str(params["language"]), lang)
+    if kind == "gender":
+        return _GENDER_WORDS[str(params["gender"])][i]
     return join_words(_labels(params.get("items", ()), lang), lang)
 
 

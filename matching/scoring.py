@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from matching.features import AGE_CODES, PoolFeatures, SideFeatures
+from matching.features import AGE_CODES, SAME_GENDER, PoolFeatures, SideFeatures
 
 __all__ = [
     "HOUSEHOLD_FIT",
@@ -121,6 +121,13 @@ def _age_wish(code: np.ndarray, wisher_born: np.ndarray, other_born: np.ndarray)
     return (older | younger | same).astype(np.float32)
 
 
+def _gender_wish(code: np.ndarray, wisher: np.ndarray, other: np.ndarray) -> np.ndarray:
+    # A gender not given never meets a gender wish.
+    given = (code > 0) & (code < SAME_GENDER) & (other == code)
+    same = (code == SAME_GENDER) & (wisher > 0) & (other == wisher)
+    return (given | same).astype(np.float32)
+
+
 def _one_side(
     wisher: SideFeatures, other: SideFeatures, wi: np.ndarray, oj: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -137,6 +144,7 @@ def _one_side(
     hits = pair_dot(wisher.pref_interests, other.interest_binary, w, o)
     met += np.divide(hits, wanted, out=np.zeros_like(hits), where=wanted > 0)
     met += _age_wish(wisher.pref_age[w], wisher.birth[w], other.birth[o])
+    met += _gender_wish(wisher.pref_gender[w], wisher.gender[w], other.gender[o])
     out[has] = met / wisher.pref_count[w]
     return out, has
 
