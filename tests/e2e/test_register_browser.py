@@ -13,6 +13,7 @@ from sqlalchemy import select
 from avestavard.extensions import db
 from avestavard.models import OutboxMessage
 from tests.conftest import PASSWORD, axe_violations, format_violations
+from tests.paths import REPO_ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -106,6 +107,15 @@ def test_interest_suggestions_complete_the_last_word(live_server, page):
     assert "صيد السمك" in page.evaluate(options)
 
 
+# The snippet the README gives the municipality's web editors, exactly as documented.
+EMBED_SNIPPET = (
+    (REPO_ROOT / "README.md")
+    .read_text(encoding="utf-8")
+    .split("<!-- embed-snippet -->\n```html\n")[1]
+    .split("```\n<!-- /embed-snippet -->")[0]
+)
+
+
 @pytest.fixture
 def embedder():
     """Another web site on this machine whose page frames the URL given as ``?src=``.
@@ -119,8 +129,12 @@ def embedder():
     from werkzeug.wrappers import Request, Response
 
     def site(environ, start_response):
-        src = parse_qs(Request(environ).query_string.decode()).get("src", [""])[0]
-        html = f'<!doctype html><html lang="sv"><title>Kommun</title><iframe src="{src}"></iframe>'
+        query = parse_qs(Request(environ).query_string.decode())
+        if "app" in query:  # the README's snippet, pointing at the app under test
+            body = EMBED_SNIPPET.replace("https://avestavard.avesta.se", query["app"][0])
+        else:
+            body = f'<iframe src="{query.get("src", [""])[0]}"></iframe>'
+        html = f'<!doctype html><html lang="sv"><title>Kommun</title><main>{body}</main>'
         return Response(html, mimetype="text/html")(environ, start_response)
 
     server = make_server("127.0.0.1", 0, site, threaded=True)
@@ -147,6 +161,35 @@ class TestFraming:
         frame = self._embed(page, f"http://localhost:{embedder}", f"{live_server.url}/register")
         frame.wait_for_selector("h1")
         assert frame.locator("h1").inner_text() == "Anmäl dig till AvestaVärd"
+
+    def test_the_documented_snippet_frames_the_form_and_follows_its_height(
+        self, live_server, page, embedder
+    ):
+        page.set_viewport_size({"width": 390, "height": 800})
+        page.goto(f"http://localhost:{embedder}/?app={live_server.url}")
+        iframe = page.locator("iframe[data-avestavard]")
+        assert iframe.get_attribute("title") == "Anmälan till AvestaVärd"
+        frame = page.frame_locator("iframe[data-avestavard]")
+        assert frame.locator("h1").inner_text() == "Anmäl dig till AvestaVärd"
+
+        def fits() -> bool:
+            inner = frame.locator("body").evaluate("b => b.getBoundingClientRect().height")
+            return abs(iframe.bounding_box()["height"] - inner) <= 2
+
+        page.wait_for_function(
+            "() => parseInt(document.querySelector('iframe').style.height) > 1400"
+        )
+        assert fits()  # the narrow form is taller than the snippet's starting height
+        frame.get_by_role("button", name="Skicka anmälan").click()
+        frame.locator("#error-summary").wait_for()
+        page.wait_for_timeout(300)
+        assert fits()  # and the frame grew with the error messages
+        assert page.get_by_role("link", name="Öppna anmälan till AvestaVärd i ett eget fönster")
+
+    def test_the_snippet_is_refused_elsewhere(self, live_server, page, embedder):
+        page.goto(f"http://127.0.0.1:{embedder}/?app={live_server.url}")
+        page.wait_for_timeout(500)
+        assert page.frames[-1].url.startswith("chrome-error:")
 
     def test_other_sites_may_not(self, live_server, page, embedder):
         frame = self._embed(page, f"http://127.0.0.1:{embedder}", f"{live_server.url}/register")
