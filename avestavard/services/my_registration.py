@@ -21,7 +21,7 @@ from typing import Any, Literal
 from flask import current_app, has_app_context, has_request_context, render_template
 from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
@@ -474,7 +474,6 @@ def withdraw(session: Session, newcomer: Newcomer) -> None:
     from avestavard.services.profiles import erase_person
 
     newcomer_id = newcomer.id
-    # Earlier audit events name the id only; the erasure event names not even that.
     erase_person(
         session,
         SELF,
@@ -483,6 +482,14 @@ def withdraw(session: Session, newcomer: Newcomer) -> None:
         audit_action=WITHDRAW_ACTION,
         name_in_audit=False,
     )
+    # The earlier events about the person stay (who looked, when) but point at no one: an id
+    # the database may hand to the next newcomer must not carry someone else's history.
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.subject_type == AUDIT_SUBJECT, AuditEvent.subject_id == newcomer_id)
+        .values(subject_id=None)
+    )
+    session.flush()
 
 
 def withdrawal_count(session: Session, since: datetime | None = None) -> int:

@@ -358,6 +358,11 @@ def test_withdrawal_erases_everything_and_leaves_a_count(app, client, coordinato
             select(AuditEvent).where(AuditEvent.action == service.WITHDRAW_ACTION)
         ).one()
         assert withdrawal.subject_id is None
+        named = select(AuditEvent).where(
+            AuditEvent.subject_type == "newcomer", AuditEvent.subject_id == newcomer_id
+        )
+        assert db.session.scalars(named).all() == []  # earlier views and changes name no one
+        assert db.session.scalar(select(sa.func.count()).select_from(AuditEvent)) > 1
         assert db.session.scalar(select(sa.func.count()).select_from(OutboxMessage)) == 0
     assert client.get(path).status_code == 404
     overview = coordinator_client.get("/coordinator/?q=Amira").get_data(as_text=True)
