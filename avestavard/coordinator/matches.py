@@ -21,13 +21,21 @@ from avestavard.coordinator.matches_forms import (
     EndMatchForm,
     HostDeclineForm,
     MatchActionForm,
+    MetForm,
+    PhoneFollowUpForm,
     RejectProposalForm,
 )
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.extensions import db
 from avestavard.localtime import to_local
 from avestavard.models import Host, Newcomer, utcnow
-from avestavard.models.matches import Match, MatchProposal, MatchState, ProposalStatus
+from avestavard.models.matches import (
+    FollowUpSide,
+    Match,
+    MatchProposal,
+    MatchState,
+    ProposalStatus,
+)
 from avestavard.security import coordinator_required
 from avestavard.services import matches as service
 
@@ -357,23 +365,68 @@ def matches() -> str:
     )
 
 
-@bp.route("/matches/<int:match_id>")
-@coordinator_required
-def match_detail(match_id: int) -> str:
-    """One match: both people, every step with its time, and what can be done next."""
-    match = service.get_match(db.session, current_user, match_id)
-    db.session.commit()
+def _detail(
+    match: Match,
+    *,
+    met_form: MetForm | None = None,
+    follow_up_form: PhoneFollowUpForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    if met_form is None:
+        met_form = MetForm(formdata=None)
+        met_form.met_on.data = to_local(utcnow()).date()
     return render_template(
         "coordinator/matches/detail.html",
         match=match,
         form=MatchActionForm(),
         decline_form=HostDeclineForm(),
+        met_form=met_form,
+        follow_up_form=follow_up_form or PhoneFollowUpForm(formdata=None),
         next_states=service.TRANSITIONS[match.state],
         MatchState=MatchState,
         state_label=service.state_label,
         held=match.is_held(utcnow()),
         clock=_clock,
-    )
+        today=to_local(utcnow()).date().isoformat(),
+    ), status
+
+
+@bp.route("/matches/<int:match_id>")
+@coordinator_required
+def match_detail(match_id: int) -> tuple[str, int]:
+    """One match: both people, every step with its time, and what can be done next."""
+    match = service.get_match(db.session, current_user, match_id)
+    db.session.commit()
+    return _detail(match)
+
+
+@bp.route("/matches/<int:match_id>/follow-up", methods=["POST"])
+@coordinator_required
+def match_follow_up(match_id: int) -> Response | tuple[str, int]:
+    """Record a follow-up answer given on the phone."""
+    form = PhoneFollowUpForm()
+    if form.validate_on_submit():
+        try:
+            service.record_follow_up_by_phone(
+                db.session,
+                current_user,
+                match_id,
+                FollowUpSide(form.side.data),
+                met=form.met.data == "yes",
+                fit=int(form.fit.data) if form.fit.data else None,
+                comment=form.comment.data or "",
+                now=utcnow(),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.fit.errors = [*form.fit.errors, exc.errors.get("fit", exc.message)]
+        else:
+            db.session.commit()
+            flash(_("Svaret på uppföljningen är registrerat."), "success")
+            return _detail_page(match_id)
+    match = service.get_match(db.session, current_user, match_id)
+    db.session.commit()
+    return _detail(match, follow_up_form=form, status=422)
 
 
 def _simple_action(match_id: int, action: str) -> Response:
@@ -384,12 +437,9 @@ def _simple_action(match_id: int, action: str) -> Response:
     elif action == "accept":
         service.host_accept(db.session, current_user, match_id, now=now, settings=settings)
         message = _("Värdens ja är registrerat.")
-    elif action == "introduce":
+    else:
         service.introduce(db.session, current_user, match_id, now=now, settings=settings)
         message = _("Den nyinflyttade är introducerad.")
-    else:
-        service.mark_met(db.session, current_user, match_id, now=now)
-        message = _("Första träffen är registrerad.")
     db.session.commit()
     flash(message, "success")
     return _detail_page(match_id)
@@ -418,9 +468,24 @@ def match_introduce(match_id: int) -> Response:
 
 @bp.route("/matches/<int:match_id>/met", methods=["POST"])
 @coordinator_required
-def match_met(match_id: int) -> Response:
-    """Record the first meeting."""
-    return _simple_action(match_id, "met")
+def match_met(match_id: int) -> Response | tuple[str, int]:
+    """Record the day of the first meeting (today unless another day is given)."""
+    form = MetForm()
+    if form.validate_on_submit():
+        try:
+            service.mark_met(
+                db.session, current_user, match_id, now=utcnow(), met_on=form.met_on.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.met_on.errors = [*form.met_on.errors, exc.errors.get("met_on", exc.message)]
+        else:
+            db.session.commit()
+            flash(_("Första träffen är registrerad."), "success")
+            return _detail_page(match_id)
+    match = service.get_match(db.session, current_user, match_id)
+    db.session.commit()
+    return _detail(match, met_form=form, status=422)
 
 
 @bp.route("/matches/<int:match_id>/decline", methods=["POST"])

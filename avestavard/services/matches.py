@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from avestavard.localtime import local_zone, to_local
 from avestavard.models import AuditAction, Host, HostStatus, Household, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
     ACTIVE_MATCH_STATES,
@@ -1172,13 +1173,37 @@ def introduce(
     return match
 
 
-def mark_met(session: Session, actor: Actor, match_id: int, *, now: datetime) -> Match:
-    """The host or a coordinator records that the first meeting took place."""
+def met_moment(met_on: date) -> datetime:
+    """A meeting day as a stored time: noon in the municipality's time zone, in UTC."""
+    return datetime.combine(met_on, time(12), tzinfo=local_zone()).astimezone(UTC)
+
+
+def mark_met(
+    session: Session,
+    actor: Actor,
+    match_id: int,
+    *,
+    now: datetime,
+    met_on: date | None = None,
+) -> Match:
+    """The host or a coordinator records the day the first meeting took place.
+
+    ``met_on`` defaults to today; a day in the future, or before the introduction, is refused
+    with ValidationFailed (field ``met_on``).
+    """
     match = _match(session, match_id, lock=True)
     if not _may_act_for_host(actor, match):
         raise NotFound(_("Matchningen finns inte."))
+    today = to_local(now).date()
+    met_on = met_on or today
+    if met_on > today:
+        message = _("Dagen kan inte vara i framtiden.")
+        raise ValidationFailed(message, {"met_on": message})
+    if match.introduced_at is not None and met_on < to_local(match.introduced_at).date():
+        message = _("Dagen kan inte vara före introduktionen.")
+        raise ValidationFailed(message, {"met_on": message})
     _move(match, MatchState.MET)
-    match.met_at = now
+    match.met_at = met_moment(met_on)
     session.flush()
     audit.record(session, actor, AuditAction.MET, "match", match.id)
     return match
@@ -1329,6 +1354,48 @@ def record_follow_up_answer(
     follow_up.answered_at = now
     match = follow_up.match
     actor = SystemActor(f"{follow_up.side.value} via follow-up link")
+    if met and match.state == MatchState.INTRODUCED:
+        _move(match, MatchState.MET)
+        match.met_at = now
+        audit.record(session, actor, AuditAction.MET, "match", match.id)
+    session.flush()
+    audit.record(session, actor, AuditAction.FOLLOW_UP_ANSWER, "match", match.id)
+    return follow_up
+
+
+def record_follow_up_by_phone(
+    session: Session,
+    actor: Actor,
+    match_id: int,
+    side: FollowUpSide,
+    *,
+    met: bool,
+    fit: int | None,
+    comment: str = "",
+    now: datetime,
+) -> MatchFollowUp:
+    """A coordinator records one side's follow-up answer given on the phone.
+
+    Works whether or not the question was emailed; an answer already given (by link or phone)
+    is not replaced (Conflict). A "yes, we met" marks an introduced match met.
+    """
+    _require_coordinator(actor)
+    match = _match(session, match_id, lock=True)
+    if match.state not in (MatchState.INTRODUCED, MatchState.MET, MatchState.ENDED):
+        raise Conflict(_("Uppföljningen gäller matchningar där de nyinflyttade är introducerade."))
+    if fit is not None and not 1 <= fit <= 5:
+        message = _("Välj ett värde från 1 till 5.")
+        raise ValidationFailed(message, {"fit": message})
+    follow_up = next((f for f in match.follow_ups if f.side == side), None)
+    if follow_up is None:
+        follow_up = MatchFollowUp(match=match, side=side, sent_at=now)
+        session.add(follow_up)
+    elif follow_up.answered_at is not None:
+        raise Conflict(_("Den här sidan har redan svarat på uppföljningen."))
+    follow_up.met = met
+    follow_up.fit = fit
+    follow_up.comment = _clean(comment)
+    follow_up.answered_at = now
     if met and match.state == MatchState.INTRODUCED:
         _move(match, MatchState.MET)
         match.met_at = now

@@ -52,3 +52,45 @@ def test_outbox_pages_are_accessible_and_reflow(app, live_server, page, make_use
             assert not _page_overflows(page), f"{path} scrolls sideways at {width} px"
     assert "abcdefghijklmnopqrstuvwxyz0123456789" not in page.locator("#message-body").inner_text()
     assert "Adressen finns inte" in page.locator("main").inner_text()
+
+
+def test_match_page_after_the_introduction_is_accessible_and_reflows(
+    app, live_server, page, make_user
+):
+    from datetime import timedelta
+
+    from avestavard.services import matches as service
+    from tests.integration.matches_support import add_host, add_newcomer, settings, system
+
+    host = add_host(app)
+    newcomer = add_newcomer(app)
+    earlier = utcnow() - timedelta(days=5)
+    with app.app_context():
+        match = service.assign_other_host(
+            db.session, system(), newcomer, host, now=earlier, settings=settings(app)
+        )
+        service.host_accept(db.session, system(), match.id, now=earlier, settings=settings(app))
+        db.session.commit()
+        match_id = match.id
+    coordinator = make_user("coordinator", email="samordnare@avesta.example")
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("E-postadress").fill(coordinator.email)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+    for width in (1280, 320):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/coordinator/matches/{match_id}")
+        violations = axe_violations(page)
+        assert violations == [], format_violations(violations)
+        assert not _page_overflows(page), f"the match page scrolls sideways at {width} px"
+    # The follow-up form's error state is accessible too.
+    page.get_by_role("button", name="Spara svaret").click()
+    assert "Välj vem som svarade." in page.locator("main").inner_text()
+    violations = axe_violations(page)
+    assert violations == [], format_violations(violations)
+    page.get_by_label("Den nyinflyttade").check()
+    page.get_by_label("Ja", exact=True).check()
+    page.get_by_role("button", name="Spara svaret").click()
+    assert "Svaret på uppföljningen är registrerat." in page.locator(".flashes").inner_text()
+    assert page.locator("#match-state").inner_text() == "Har träffats"
