@@ -1203,7 +1203,9 @@ def mark_met(
         message = _("Dagen kan inte vara före introduktionen.")
         raise ValidationFailed(message, {"met_on": message})
     _move(match, MatchState.MET)
-    match.met_at = met_moment(met_on)
+    # Today: the moment it was recorded; an earlier day: its noon, never before the introduction.
+    moment = now if met_on == today else met_moment(met_on)
+    match.met_at = max(moment, match.introduced_at) if match.introduced_at else moment
     session.flush()
     audit.record(session, actor, AuditAction.MET, "match", match.id)
     return match
