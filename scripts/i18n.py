@@ -30,7 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 ROOT = REPO / "avestavard" / "translations"
 SOURCE_LANGUAGE = "sv"
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
-METHODS = [("avestavard/**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [
+    ("avestavard/**.py", "python"),
+    ("templates/**.html", "jinja2"),
+    ("templates/**.txt", "jinja2"),
+]
 # Pages and emails newcomers read (the public blueprint, its templates and their emails).
 PUBLIC_SOURCES = (
     "avestavard/public/*.py",
