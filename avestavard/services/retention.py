@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from avestavard.models import (
@@ -75,9 +75,19 @@ def purge_expired(
             Newcomer.registered_at < unconfirmed_before,
         )
     ).all()
+    # A newcomer who paused and never came back counts as inactive from the pause.
     closed = session.scalars(
         select(Newcomer.id).where(
-            Newcomer.status == NewcomerStatus.CLOSED, Newcomer.updated_at < inactive_before
+            or_(
+                and_(
+                    Newcomer.status == NewcomerStatus.CLOSED,
+                    Newcomer.updated_at < inactive_before,
+                ),
+                and_(
+                    Newcomer.status == NewcomerStatus.PAUSED,
+                    Newcomer.paused_at < inactive_before,
+                ),
+            )
         )
     ).all()
     declined = session.scalars(

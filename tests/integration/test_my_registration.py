@@ -369,3 +369,20 @@ def test_withdrawal_erases_everything_and_leaves_a_count(app, client, coordinato
     assert "Ingen träff." in overview
     start = coordinator_client.get("/coordinator/").get_data(as_text=True)
     assert "avslutat och raderat sin anmälan: 1" in start
+
+
+def test_a_pause_never_resumed_ends_in_erasure(app, client):
+    from avestavard.services.retention import purge_expired
+
+    stays = add_newcomer(app, "Sara Lind", email="sara@example.org")
+    goes = add_newcomer(app, email="amira@example.org")
+    for newcomer_id in (stays, goes):
+        assert post_button(client, link_for(app, newcomer_id), "pausa").status_code == 302
+    with app.app_context():
+        db.session.get(Newcomer, goes).paused_at = datetime.now(UTC) - timedelta(days=800)
+        db.session.commit()
+        summary = purge_expired(db.session, datetime.now(UTC))
+        db.session.commit()
+        assert summary.closed_newcomers == 1
+        assert db.session.get(Newcomer, goes) is None
+        assert db.session.get(Newcomer, stays).status == NewcomerStatus.PAUSED
