@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.models import AuditAction, AuditEvent, Household, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
-    ACTIVE_MATCH_STATES,
     Match,
     MatchProposal,
     MatchState,
@@ -379,24 +378,6 @@ def _clean(value: str | None, limit: int) -> str:
     return (value or "").strip()[:limit]
 
 
-def has_open_proposal_or_match(session: Session, newcomer: Newcomer) -> bool:
-    """True while a coordinator may be about to act on a proposal or match for the newcomer."""
-    proposal = session.scalar(
-        select(func.count())
-        .select_from(MatchProposal)
-        .where(
-            MatchProposal.newcomer_id == newcomer.id,
-            MatchProposal.status == ProposalStatus.OPEN,
-        )
-    )
-    match = session.scalar(
-        select(func.count())
-        .select_from(Match)
-        .where(Match.newcomer_id == newcomer.id, Match.state.in_(ACTIVE_MATCH_STATES))
-    )
-    return bool(proposal or match)
-
-
 def update_own_answers(
     session: Session, newcomer: Newcomer, data: OwnAnswers, *, now: datetime
 ) -> Newcomer:
@@ -498,8 +479,3 @@ def withdrawal_count(session: Session, since: datetime | None = None) -> int:
     if since is not None:
         stmt = stmt.where(AuditEvent.at >= since)
     return int(session.scalar(stmt) or 0)
-
-
-def self_edited_after(newcomer: Newcomer, moment: datetime | None) -> bool:
-    """True when the newcomer changed their answers after ``moment`` (a proposal, a match)."""
-    return bool(newcomer.self_updated_at and moment and newcomer.self_updated_at > moment)
