@@ -36,6 +36,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.setdefault("RATELIMIT_ENABLED", True)
 
     register_extensions(app)
+    from avestavard.services import figure_events
+
+    # Every flush records the anonymous events the figures are computed from.
+    figure_events.listen()
     register_blueprints(app)
     register_i18n(app)
     register_security_headers(app)

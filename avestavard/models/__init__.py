@@ -5,6 +5,7 @@ from avestavard.models import matches as matches  # matches (issue 5)
 from avestavard.models import search as search  # folded search keys
 from avestavard.models.audit import AuditAction, AuditEvent
 from avestavard.models.base import Base, utcnow
+from avestavard.models.figures import FigureEvent, FigureKind
 from avestavard.models.mail import OutboxAttempt, OutboxMessage, OutboxStatus
 from avestavard.models.people import (
     Host,
@@ -23,6 +24,8 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "Base",
+    "FigureEvent",
+    "FigureKind",
     "Host",
     "HostInterest",
     "HostStatus",

@@ -22,7 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from avestavard.imports.legacy_xlsx import HostRecord, LegacyImport, MatchRecord, NewcomerRecord
-from avestavard.models import AuditAction, Host, HostStatus, Household, Newcomer, NewcomerStatus
+from avestavard.models import (
+    AuditAction,
+    Host,
+    HostStatus,
+    Household,
+    Newcomer,
+    NewcomerStatus,
+    utcnow,
+)
 from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.profiles import set_interests, split_interest_words
@@ -132,6 +140,9 @@ def _import_host(
     created = host is None
     if host is None:
         host = Host(name=record.name)
+        if record.interviewed_on is not None:
+            # A host of the old workbook has been one since the interview, not since the import.
+            host.created_at = _local_midnight(record.interviewed_on, utcnow())
         session.add(host)
         newer = True
     else:

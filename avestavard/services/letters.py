@@ -51,6 +51,7 @@ from avestavard.models.letters import (
     Resident,
 )
 from avestavard.services.audit import Actor, SystemActor, record
+from avestavard.services.figure_events import record_letter
 from avestavard.services.letter_render import (
     LetterContent,
     compose_letter,
@@ -726,6 +727,7 @@ def create_letters(
                 update(Letter).where(Letter.id == letter_id).values(outbox_message_id=message.id)
             )
         record(session, actor, AuditAction.LETTER_CREATED, "household", household.id)
+        record_letter(session, stage=item.stage, channel=decision.channel.value, run_date=today)
         created.append(decision)
     session.flush()
     return created

@@ -93,6 +93,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from avestavard.models import OutboxAttempt, OutboxMessage, OutboxStatus
 from avestavard.models.mail import DUE_STATUSES
+from avestavard.services.figure_events import record_mail_failure
 from avestavard.services.mail import RESERVED_HEADERS, reply_codes
 
 log = logging.getLogger("avestavard.mail")
@@ -950,6 +951,8 @@ class _Recorder:
                     text=_truncate(outcome.error),
                 )
             )
+            if values["status"] == OutboxStatus.FAILED:
+                record_mail_failure(self.conn, at)
 
 
 class _BatchHooks(_Hooks):

@@ -726,7 +726,7 @@ def record_imported_match(
         accepted_at=at,
         introduced_at=at,
         met_at=at if state == MatchState.MET else None,
-        ended_at=now if state == MatchState.ENDED else None,
+        ended_at=at if state == MatchState.ENDED else None,
         end_reason=(status_text or "").strip() if state == MatchState.ENDED else "",
     )
     session.add(match)
