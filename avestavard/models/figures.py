@@ -31,6 +31,7 @@ class FigureKind(enum.StrEnum):
     HOST_ADDED = "host_added"  # a new AvestaVärd
     INTERVIEW = "interview"  # a host interview was held
     APPROVED = "approved"  # a match was made; channel: matcher, coordinator or import
+    APPROVAL_UNDONE = "approval_undone"  # an approval undone within its hold (on its day)
     ACCEPTED = "accepted"  # the host said yes; value: days to answer
     DECLINED = "declined"  # the host said no; value: days to answer
     INTRODUCED = "introduced"

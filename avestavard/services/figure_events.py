@@ -51,6 +51,7 @@ _STATE_TIME = {
     MatchState.INTRODUCED: "introduced_at",
     MatchState.MET: "met_at",
     MatchState.ENDED: "ended_at",
+    MatchState.UNDONE: "undone_at",
 }
 
 
@@ -192,7 +193,7 @@ def _waiting_since(registered: datetime | None, confirmed: datetime | None) -> d
 def _match_moment(match: Match, state: MatchState | None, fallback: datetime) -> datetime:
     if state is None:
         return fallback
-    moment = getattr(match, _STATE_TIME[state], None)
+    moment = getattr(match, _STATE_TIME.get(state, ""), None)
     return moment if isinstance(moment, datetime) else fallback
 
 
@@ -214,6 +215,11 @@ def _matches(flush: _FlushEvents, session: Session, changed: Iterable[Match]) ->
                 if kind in (FigureKind.ACCEPTED, FigureKind.DECLINED):
                     dims["value"] = _days(match.host_notified_at or match.approved_at, moment) or 0
                 flush.add(kind, moment, **dims)
+            if after == MatchState.UNDONE and before != MatchState.UNDONE:
+                # The approval never took effect: it is taken back on the day it was made.
+                flush.add(
+                    FigureKind.APPROVAL_UNDONE, match.approved_at or flush.now, channel=match.source
+                )
         moment = _match_moment(match, after, flush.now)
         flush.change(FigureKind.MATCHES, before, after, moment)
         was_active = before is not None and MatchState(before) in ACTIVE_MATCH_STATES
@@ -258,7 +264,11 @@ def _newcomers(flush: _FlushEvents, session: Session, changed: Iterable[Newcomer
             if new
             else [
                 m
-                for m in (_set_now(newcomer, "registered_at"), _set_now(newcomer, "confirmed_at"))
+                for m in (
+                    _set_now(newcomer, "registered_at"),
+                    _set_now(newcomer, "confirmed_at"),
+                    _set_now(newcomer, "paused_at"),
+                )
                 if isinstance(m, datetime)
             ]
         )

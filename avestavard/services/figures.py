@@ -29,6 +29,7 @@ FLOW_KINDS = (
     FigureKind.HOST_ADDED,
     FigureKind.INTERVIEW,
     FigureKind.APPROVED,
+    FigureKind.APPROVAL_UNDONE,
     FigureKind.ACCEPTED,
     FigureKind.DECLINED,
     FigureKind.INTRODUCED,
@@ -41,9 +42,16 @@ FLOW_KINDS = (
     FigureKind.WAIT_ENDED,
 )
 LEVEL_KINDS = (FigureKind.NEWCOMERS, FigureKind.HOSTS, FigureKind.FREE_PLACES, FigureKind.MATCHES)
-MONTH_KINDS = (FigureKind.REGISTERED, FigureKind.APPROVED, FigureKind.MET, FigureKind.LETTER)
+MONTH_KINDS = (
+    FigureKind.REGISTERED,
+    FigureKind.APPROVED,
+    FigureKind.APPROVAL_UNDONE,
+    FigureKind.MET,
+    FigureKind.LETTER,
+)
 LETTER_CHANNELS = ("email", "print")
-MATCH_STATES = tuple(state.value for state in MatchState)
+# Undone approvals never took effect: they are not a state the figures show.
+MATCH_STATES = tuple(state.value for state in MatchState if state != MatchState.UNDONE)
 # Periods longer than this are refused (a typing mistake such as year 20026).
 MAX_PERIOD_DAYS = 366 * 20
 
@@ -248,7 +256,7 @@ def compute_figures(
     rating_count = sum(ratings.values())
     registered = c.flow(FigureKind.REGISTERED)
     confirmed = c.flow(FigureKind.CONFIRMED)
-    approved = c.flow(FigureKind.APPROVED)
+    approved = c.flow(FigureKind.APPROVED) - c.flow(FigureKind.APPROVAL_UNDONE)
     met = c.flow(FigureKind.MET)
     by_month = []
     for month in period.months():
@@ -260,6 +268,11 @@ def compute_figures(
             (FigureKind.LETTER, "letters"),
         ):
             row[name] = sum(n for (m, k, _), n in c.by_month.items() if m == month and k == kind)
+        row["approved"] -= sum(
+            n
+            for (m, k, _), n in c.by_month.items()
+            if m == month and k == FigureKind.APPROVAL_UNDONE
+        )
         row["letters_by_stage"] = {
             str(stage): c.by_month.get((month, FigureKind.LETTER.value, stage), 0)
             for stage in stages

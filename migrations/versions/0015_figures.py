@@ -32,6 +32,7 @@ STEPS = (
     ("introduced", "introduced_at"),
     ("met", "met_at"),
     ("ended", "ended_at"),
+    ("undone", "undone_at"),
 )
 FLOWS = {
     "approved_at": "approved",
@@ -162,6 +163,8 @@ def _backfill(bind):
                 start = _aware(m["host_notified_at"] or m["approved_at"])
                 value = max(0, (_day(m[column]) - _day(start)).days)
             events.add(kind, m[column], value, channel)
+        if m["state"] == "undone":
+            events.add("approval_undone", m["approved_at"], 1, m["source"])
         state = None
         for step, column in STEPS:
             if m[column] is None and step != m["state"]:
