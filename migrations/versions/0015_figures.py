@@ -1,7 +1,7 @@
 """figures: the anonymous event log, backfilled from the data already stored
 
 Revision ID: 0015_figures
-Revises: 0013_sending_hold
+Revises: 0013_outbox_attempts
 
 The backfill dates every event by the record's own dates (registration, confirmation, each step
 of a match, the letter run, the interview). Statuses were kept only as their current value, so a
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_figures"
-down_revision = "0013_sending_hold"
+down_revision = "0013_outbox_attempts"
 branch_labels = None
 depends_on = None
 
