@@ -24,7 +24,7 @@ def matches() -> str:
     items = service.matches_of_host(db.session, current_user)
     db.session.commit()
     return render_template(
-        "host/matches/index.html", matches=items, state_label=service.state_label
+        "host/matches/index.html", matches=items, state_label=service.host_state_label
     )
 
 
@@ -41,7 +41,7 @@ def match_detail(match_id: int) -> str:
         form=HostMatchActionForm(),
         decline_form=HostDeclineOwnForm(),
         MatchState=MatchState,
-        state_label=service.state_label,
+        state_label=service.host_state_label,
         interest_words=service.interest_words,
         spoken_languages=service.language_names,
         household_label=service.household_label,

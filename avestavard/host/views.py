@@ -9,7 +9,9 @@ from sqlalchemy import select
 from avestavard.extensions import db
 from avestavard.host import bp
 from avestavard.models import Host
+from avestavard.models.matches import MatchState
 from avestavard.security import host_required
+from avestavard.services import matches as matches_service
 
 
 def current_host() -> Host | None:
@@ -20,5 +22,14 @@ def current_host() -> Host | None:
 @bp.route("/")
 @host_required
 def index() -> str:
-    """A host's start page."""
-    return render_template("host/index.html", host=current_host())
+    """A host's start page: first what waits for the host's answer, then the other matches."""
+    own = matches_service.matches_of_host(db.session, current_user)
+    db.session.commit()
+    waiting = [m for m in own if m.state == MatchState.HOST_NOTIFIED]
+    return render_template(
+        "host/index.html",
+        host=current_host(),
+        waiting=waiting,
+        ongoing=[m for m in own if m.is_active and m not in waiting],
+        state_label=matches_service.host_state_label,
+    )

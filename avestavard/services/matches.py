@@ -1447,24 +1447,53 @@ def host_of_user(session: Session, actor: Actor) -> Host | None:
     return session.scalar(select(Host).where(Host.user_id == actor.id))
 
 
-def matches_of_host(session: Session, actor: Actor) -> list[Match]:
-    """The logged-in host's own matches, newest first."""
+def host_state_label(state: MatchState | str) -> str:
+    """A state as the host reads it, written to them (translated in the current locale).
+
+    The one place for host-facing state words; coordinators read :func:`state_label`.
+    """
+    labels = {
+        MatchState.APPROVED: _("väntar på ditt svar"),
+        MatchState.HOST_NOTIFIED: _("väntar på ditt svar"),
+        MatchState.ACCEPTED: _("du har tackat ja"),
+        MatchState.DECLINED: _("du har tackat nej"),
+        MatchState.INTRODUCED: _("ni har fått varandras kontaktuppgifter"),
+        MatchState.MET: _("ni har träffats"),
+        MatchState.ENDED: _("avslutad"),
+    }
+    return labels.get(MatchState(state), "")
+
+
+def _visible_to_host(match: Match, now: datetime) -> bool:
+    # Until the held email has gone out the host has not been asked; an undone one never was.
+    return match.state != MatchState.UNDONE and not match.is_held(now)
+
+
+def matches_of_host(session: Session, actor: Actor, *, now: datetime | None = None) -> list[Match]:
+    """The logged-in host's own matches: those waiting for the host's answer first, then the
+    rest newest first. Approvals still held (the host has not been asked) are not shown."""
     host = host_of_user(session, actor)
     if host is None:
         return []
+    now = now or datetime.now(UTC)
     audit.record(session, actor, AuditAction.VIEW_MATCHES, "host", host.id)
-    return list(
-        session.scalars(
-            select(Match).where(Match.host_id == host.id).order_by(Match.approved_at.desc())
-        )
+    own = session.scalars(
+        select(Match).where(Match.host_id == host.id).order_by(Match.approved_at.desc())
     )
+    visible = [m for m in own if _visible_to_host(m, now)]
+    return sorted(visible, key=lambda m: m.state != MatchState.HOST_NOTIFIED)
 
 
 def get_own_match(session: Session, actor: Actor, match_id: int) -> Match:
     """One of the logged-in host's own matches; any other id is NotFound (never Forbidden)."""
     host = host_of_user(session, actor)
     match = session.get(Match, match_id)
-    if host is None or match is None or match.host_id != host.id:
+    if (
+        host is None
+        or match is None
+        or match.host_id != host.id
+        or not _visible_to_host(match, datetime.now(UTC))
+    ):
         raise NotFound(_("Matchningen finns inte."))
     audit.record(session, actor, AuditAction.VIEW, "match", match.id)
     return match
@@ -1484,7 +1513,11 @@ def get_own_newcomer(session: Session, actor: Actor, newcomer_id: int) -> tuple[
         else None
     )
     # After a decline or an end the host no longer needs, and no longer sees, the person.
-    if match is None or match.state in (MatchState.DECLINED, MatchState.ENDED):
+    if (
+        match is None
+        or match.state in (MatchState.DECLINED, MatchState.ENDED)
+        or not _visible_to_host(match, datetime.now(UTC))
+    ):
         raise NotFound(_("Personen finns inte."))
     audit.record(session, actor, AuditAction.VIEW, "newcomer", newcomer_id)
     return match.newcomer, match
