@@ -113,7 +113,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach each area's blueprint."""
-    import avestavard.auth.password  # noqa: F401  (set-password and change-password pages)
+    import avestavard.auth.password
+    import avestavard.auth.sign_in_link  # noqa: F401  (hosts' emailed sign-in links)
     from avestavard.admin import bp as admin_bp
     from avestavard.auth.views import bp as auth_bp
     from avestavard.coordinator import bp as coordinator_bp

@@ -18,6 +18,7 @@ from avestavard.models.people import (
     NewcomerStatus,
 )
 from avestavard.models.profiles import RegistrationConfirmation as RegistrationConfirmation
+from avestavard.models.sign_in import SignInLink as SignInLink
 from avestavard.models.users import Role, User
 
 __all__ = [

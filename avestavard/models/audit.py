@@ -28,6 +28,7 @@ class AuditAction(enum.StrEnum):
     EXPORT_MATCHES = "export-matches"
     EXPORT_LIST = "export-list"
     LOGIN = "login"
+    SIGN_IN_LINK_SENT = "sign-in-link-sent"
     REGISTER = "register"
     REGISTER_AGAIN = "register-again"
     CONFIRM = "confirm"
@@ -101,6 +102,7 @@ AUDIT_ACTION_LABELS: dict[AuditAction, tuple[str, str]] = {
     AuditAction.EXPORT_MATCHES: ("Exporterade alla matchningar", "Exported all matches"),
     AuditAction.EXPORT_LIST: ("Exporterade en lista", "Exported a list"),
     AuditAction.LOGIN: ("Loggade in", "Logged in"),
+    AuditAction.SIGN_IN_LINK_SENT: ("Skickade inloggningslänk", "Sent a sign-in link"),
     AuditAction.REGISTER: ("Anmälde sig", "Registered"),
     AuditAction.REGISTER_AGAIN: ("Anmälde sig igen", "Registered again"),
     AuditAction.CONFIRM: ("Bekräftade anmälan", "Confirmed the registration"),
