@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
@@ -33,6 +34,13 @@ CSV_COLUMNS = (
     "Språk",
     "Åldersgrupp",
 )
+# The address list is read by people (and mail-merged in Word): words, not codes.
+CSV_AGE_GROUPS = {
+    "family": "familj med barn",
+    "young": "ung vuxen",
+    "adult": "vuxen",
+    "senior": "senior",
+}
 # At most this many names on the envelope; more adults are "m.fl." (and others).
 MAX_ENVELOPE_NAMES = 2
 # A name line longer than this would not fit the 85 mm address field at 10 pt.
@@ -273,11 +281,17 @@ def render_address_csv(letters: Sequence[LetterContent]) -> bytes:
                 address.postcode,
                 address.town_display,
                 str(letter.stage),
-                letter.language,
-                letter.age_group,
+                _swedish_language_name(letter.language),
+                CSV_AGE_GROUPS.get(letter.age_group, letter.age_group),
             )
         )
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+@lru_cache(maxsize=32)
+def _swedish_language_name(code: str) -> str:
+    """``ar`` → ``arabiska``: the language named in Swedish (Babel's CLDR names)."""
+    return str(Locale("sv").languages.get(code, code))
 
 
 def _csv_cell(value: str) -> str:

@@ -169,7 +169,7 @@ def test_edit_text_rejects_unsafe_placeholders_and_saved_text_is_used(
         batch = db.session.scalars(sa.select(LetterBatch)).one()
         rows = (batch.csv or b"").decode("utf-8-sig").splitlines()[1:]
         pages = PdfReader(BytesIO(batch.pdf or b"")).pages
-    adult_sv = [i for i, row in enumerate(rows) if row.endswith(";1;sv;adult")]
+    adult_sv = [i for i, row in enumerate(rows) if row.endswith(";1;svenska;vuxen")]
     assert adult_sv
     text = pages[adult_sv[0]].extract_text()
     assert "Särskild hälsning till" in text

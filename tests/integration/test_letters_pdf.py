@@ -66,13 +66,13 @@ def test_one_page_per_letter_with_swedish_and_arabic(app: Flask) -> None:
     assert swedish_names > 20  # Ängsgatan, Söderholm, Åkervägen ... survived as such
 
     swedish_page = next(
-        p.extract_text() for p, row in zip(reader.pages, rows, strict=True) if row[6] == "sv"
+        p.extract_text() for p, row in zip(reader.pages, rows, strict=True) if row[6] == "svenska"
     )
     assert "Välkommen" in swedish_page or "välkommen" in swedish_page
     # Households without a registered language get a short line in Arabic too.
     assert ARABIC.search(swedish_page)
 
-    arabic_index = next(i for i, row in enumerate(rows) if row[6] == "ar")
+    arabic_index = next(i for i, row in enumerate(rows) if row[6] == "arabiska")
     assert rows[arabic_index][2] == "Furustigen 8"
     arabic_page = reader.pages[arabic_index]
     text = arabic_page.extract_text()
@@ -86,7 +86,7 @@ def test_one_page_per_letter_with_swedish_and_arabic(app: Flask) -> None:
     # where every line of a Swedish letter's body starts.
     arabic_starts = [x for x, run_text in _lines_with_x(arabic_page) if ARABIC.search(run_text)]
     assert max(arabic_starts) > 250
-    swedish_index = next(i for i, row in enumerate(rows) if row[6] == "sv")
+    swedish_index = next(i for i, row in enumerate(rows) if row[6] == "svenska")
     body_starts = {
         round(x)
         for x, run_text in _lines_with_x(reader.pages[swedish_index])

@@ -117,6 +117,8 @@ def test_one_page_per_letter_and_readable_text(batch: tuple[list[LetterContent],
     # The short lines for households without a registered language.
     assert "This letter is in Swedish" in swedish
     assert "هذه الرسالة باللغة السويدية" in swedish
+    # No internal reference (household number, stage) is printed on a letter.
+    assert all("H-17" not in page.extract_text() for page in reader.pages)
     english = reader.pages[1].extract_text()
     assert "How are you settling in, Åsa and Jörgen Öberg?" in english
     assert "This letter is in Swedish" not in english
@@ -241,10 +243,19 @@ def test_address_csv_opens_in_excel(config: LetterConfig) -> None:
             "774 40",
             "Krylbo",
             "1",
-            "sv",
-            "family",
+            "svenska",
+            "familj med barn",
         ],
-        ['\'=HYPERLINK("x") Ali', "", "Ängsgatan 3", "774 41", "Krylbo", "2", "ar", "senior"],
+        [
+            '\'=HYPERLINK("x") Ali',
+            "",
+            "Ängsgatan 3",
+            "774 41",
+            "Krylbo",
+            "2",
+            "arabiska",
+            "senior",
+        ],
     ]
 
 
