@@ -306,3 +306,15 @@ def test_large_batches_are_rendered_in_parts_and_joined_in_order(config: LetterC
 
 def _without_parentheses(text: str) -> str:
     return text.replace("(", "").replace(")", "")
+
+
+def test_phone_number_in_arabic_letter_keeps_its_order(
+    batch: tuple[list[LetterContent], bytes],
+) -> None:
+    """In right-to-left text the number is isolated left-to-right: the PDF's text runs read
+    0226-64 50 00, never reordered as 00 50 64-0226."""
+    _, pdf = batch
+    page = PdfReader(io.BytesIO(pdf)).pages[2]
+    text = page.extract_text()
+    assert "0226-64 50 00" in text
+    assert "00 50 64-0226" not in text
