@@ -278,6 +278,7 @@ def compute_figures(
             for stage in stages
         }
         wait = c.wait_by_month.get(month, {})
+        row["wait_count"] = sum(wait.values())
         row["wait_median_days"] = number(median(wait))
         row["wait_p90_days"] = percentile(wait, 0.9)
         by_month.append(row)

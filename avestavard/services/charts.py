@@ -1,0 +1,141 @@
+"""Charts of the figures, drawn on the server by matplotlib as SVG.
+
+Colours are the Okabe–Ito palette (told apart with every common colour blindness) and every
+series also has its own hatch or marker, so a greyscale print still separates them. Months and
+numbers are written the Swedish way (``jan. 2026``, ``1 234``). A value of None is a cell the
+status report withholds (fewer than five people): no bar is drawn and "<5" is written instead.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
+HATCHES = ("", "///", "...", "xx", "\\\\")
+MARKERS = ("o", "s", "^", "D", "v")
+LINESTYLES = ("-", "--", ":", "-.", "-")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One named row of values, one per month (None: withheld)."""
+
+    label: str
+    values: Sequence[float | None]
+
+
+def month_label(month: str, locale: str = "sv") -> str:
+    """``2026-01`` as the month's short name and year (``jan. 2026``)."""
+    year, number = (int(part) for part in month.split("-"))
+    return format_date(date(year, number, 1), "MMM yyyy", locale=locale)
+
+
+def _figure(months: Sequence[str]) -> Figure:
+    width = min(10.0, max(6.0, 0.45 * len(months) + 3))
+    figure = Figure(figsize=(width, 3.6), layout="constrained")
+    FigureCanvasSVG(figure)
+    return figure
+
+
+def _svg(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def _axes_style(axes: object, months: Sequence[str], locale: str, ylabel: str) -> None:
+    from matplotlib.axes import Axes
+
+    assert isinstance(axes, Axes)
+    step = max(1, len(months) // 12)
+    axes.set_xticks(range(0, len(months), step))
+    axes.set_xticklabels([month_label(m, locale) for m in months[::step]], rotation=45)
+    for label in axes.get_xticklabels():
+        label.set_horizontalalignment("right")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _pos: format_decimal(value, locale=locale))
+    )
+    axes.set_ylabel(ylabel)
+    axes.grid(axis="y", color="#bbbbbb", linewidth=0.6)
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+
+
+def bar_chart(
+    months: Sequence[str],
+    series: Sequence[Series],
+    *,
+    ylabel: str,
+    stacked: bool = False,
+    locale: str = "sv",
+) -> bytes:
+    """Bars per month, side by side or stacked, as an SVG document."""
+    figure = _figure(months)
+    axes = figure.add_subplot()
+    count = len(series)
+    width = 0.8 if stacked else 0.8 / max(count, 1)
+    bottoms = [0.0] * len(months)
+    for index, one in enumerate(series):
+        heights = [v if v is not None else 0.0 for v in one.values]
+        if stacked:
+            xs: list[float] = [float(x) for x in range(len(months))]
+        else:
+            xs = [x - 0.4 + width * (index + 0.5) for x in range(len(months))]
+        axes.bar(
+            xs,
+            heights,
+            width,
+            bottom=bottoms if stacked else None,
+            label=one.label,
+            color=COLOURS[index % len(COLOURS)],
+            hatch=HATCHES[index % len(HATCHES)],
+            edgecolor="#1b1b1b",
+            linewidth=0.6,
+        )
+        for x, value, bottom in zip(xs, one.values, bottoms, strict=True):
+            if value is None:
+                axes.annotate("<5", (x, bottom), ha="center", va="bottom", fontsize=7, rotation=90)
+        if stacked:
+            bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    _axes_style(axes, months, locale, ylabel)
+    axes.legend(loc="upper left", frameon=False, ncols=min(count, 4))
+    top = max([1.0, *bottoms, *((v or 0.0) for one in series for v in one.values)])
+    axes.set_ylim(0, top * 1.25)
+    return _svg(figure)
+
+
+def line_chart(
+    months: Sequence[str], series: Sequence[Series], *, ylabel: str, locale: str = "sv"
+) -> bytes:
+    """Lines per month (a month without a value is a gap), as an SVG document."""
+    figure = _figure(months)
+    axes = figure.add_subplot()
+    top = 1.0
+    for index, one in enumerate(series):
+        values = [float("nan") if v is None else float(v) for v in one.values]
+        top = max([top, *(v for v in one.values if v is not None)])
+        axes.plot(
+            range(len(months)),
+            values,
+            label=one.label,
+            color=COLOURS[index % len(COLOURS)],
+            marker=MARKERS[index % len(MARKERS)],
+            linestyle=LINESTYLES[index % len(LINESTYLES)],
+            linewidth=2,
+        )
+    _axes_style(axes, months, locale, ylabel)
+    axes.set_xlim(-0.5, len(months) - 0.5)
+    axes.set_ylim(0, top * 1.25)
+    axes.legend(loc="upper left", frameon=False, ncols=min(len(series), 4))
+    return _svg(figure)
