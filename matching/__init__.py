@@ -30,6 +30,7 @@ from matching.profiles import (
 from matching.reasons import Reason
 from matching.scoring import Weights
 from matching.taxonomy import Category, Interest, Taxonomy, load_taxonomy, taxonomy
+from matching.wishes import WishClause, WishReading, read_wishes, wish_outcomes
 
 __all__ = [
     "Candidate",
@@ -46,6 +47,8 @@ __all__ = [
     "Reason",
     "Taxonomy",
     "Weights",
+    "WishClause",
+    "WishReading",
     "default_normalizer",
     "evaluate",
     "hard_rule_violations",
@@ -54,5 +57,7 @@ __all__ = [
     "read_history",
     "read_hosts",
     "read_newcomers",
+    "read_wishes",
     "taxonomy",
+    "wish_outcomes",
 ]

@@ -120,10 +120,16 @@ def _labels(items: Sequence[Mapping[str, str]], lang: str) -> list[str]:
     return [str(item.get(lang) or item.get("sv") or item.get("tag") or "") for item in items]
 
 
+def _name(names: Mapping[str, str], kind: str, person: Any) -> str:
+    """A person's name from ``names`` ("host:12" or "12"), else the id itself."""
+    key = str(person)
+    return names.get(f"{kind}:{key}") or names.get(key) or key
+
+
 def _best_host_elsewhere(p: Mapping[str, Any], sv: bool, names: Mapping[str, str]) -> str:
-    host = names.get(str(p["host"]), str(p["host"]))
-    mine = names.get(str(p["newcomer"]), str(p["newcomer"]))
-    other = names.get(str(p["other_newcomer"]), str(p["other_newcomer"]))
+    host = _name(names, "host", p["host"])
+    mine = _name(names, "newcomer", p["newcomer"])
+    other = _name(names, "newcomer", p["other_newcomer"])
     because = p.get("because")
     if because == "no_other_host":
         why = "som inte har någon annan möjlig värd" if sv else "who has no other possible host"
@@ -222,8 +228,9 @@ class Reason:
     def text(self, lang: str = "sv", names: Mapping[str, str] | None = None) -> str:
         """The reason as a short sentence in Swedish (``"sv"``) or English (``"en"``).
 
-        ``names`` maps person ids to names for reasons that name other people; without it
-        the ids are shown.
+        ``names`` maps person ids to names for reasons that name other people, keyed
+        ``"host:<id>"`` / ``"newcomer:<id>"`` (or the bare id when ids are unique across
+        both); without it the ids are shown.
         """
         sv = lang != "en"
         p = self.params

@@ -533,4 +533,27 @@ def match_template_helpers() -> dict[str, object]:
             return []
         return list(service.matches_of_person(db.session, person))
 
-    return {"matches_of_person": matches_of_person, "match_state_label": service.state_label}
+    return {
+        "matches_of_person": matches_of_person,
+        "match_state_label": service.state_label,
+    }
+
+
+@bp.app_template_global("fit_label")
+def _fit_label(band: str) -> str:
+    """The band of a proposal's fit, in the reader's language."""
+    labels = {"very_good": _("Mycket god"), "good": _("God"), "possible": _("Möjlig")}
+    return str(labels.get(band, band))
+
+
+@bp.app_template_global("component_label")
+def _component_label(name: str) -> str:
+    """One part of the fit, named for a coordinator."""
+    labels = {
+        "interests": _("Gemensamma intressen"),
+        "text": _("Liknande svar i intervjun"),
+        "life_stage": _("Ålder och hushåll"),
+        "area": _("Samma område"),
+        "wishes": _("Önskemål"),
+    }
+    return str(labels.get(name, name))

@@ -14,8 +14,9 @@ the data itself: rejected proposals, declined matches and ended matches.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -32,9 +33,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from avestavard.models.base import Base, UTCDateTime, utcnow
+from matching.reasons import Fit, Reason, fit_of
 
 if TYPE_CHECKING:
     from avestavard.models.people import Host, Newcomer
+
+# Reason codes whose wording names other people; shown only where names are at hand.
+NAMING_REASON_CODES = frozenset({"best_host_elsewhere"})
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -103,6 +108,11 @@ class MatchProposal(Base):
     score: Mapped[float] = mapped_column(Float)
     reasons_sv: Mapped[list[str]] = mapped_column(JSON, default=list)
     reasons_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The same reasons as data ({"code", "params"}), worded when shown; and the score's parts.
+    reason_codes: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
+    components: Mapped[dict[str, float]] = mapped_column(JSON, default=dict, server_default="{}")
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     status: Mapped[ProposalStatus] = mapped_column(
         _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.OPEN
@@ -114,9 +124,26 @@ class MatchProposal(Base):
     host: Mapped[Host] = relationship()
     newcomer: Mapped[Newcomer] = relationship()
 
-    def reasons(self, lang: str) -> list[str]:
-        """The reasons in ``lang`` (English for ``en``, Swedish otherwise)."""
+    def reasons(self, lang: str, names: Mapping[str, str] | None = None) -> list[str]:
+        """The reasons in ``lang`` (English for ``en``, Swedish otherwise).
+
+        Worded now from the stored reason codes, with ``names`` ("host:<id>" or
+        "newcomer:<id>" -> first name) for reasons that name people; rows stored before
+        codes existed keep their text.
+        """
+        if self.reason_codes:
+            return [
+                Reason.from_dict(code).text(lang, names)
+                for code in self.reason_codes
+                # Without names, a reason about other people would only show their ids.
+                if names is not None or code.get("code") not in NAMING_REASON_CODES
+            ]
         return list(self.reasons_en if lang == "en" else self.reasons_sv)
+
+    @property
+    def fit(self) -> Fit:
+        """The score as 0-100 and a band ("Mycket god", "God", "Möjlig")."""
+        return fit_of(self.score)
 
 
 class Match(Base):
@@ -195,8 +222,12 @@ class Match(Base):
         """True while the pair holds a place with the host."""
         return self.state in ACTIVE_MATCH_STATES
 
-    def reasons(self, lang: str) -> list[str]:
-        """The matcher's reasons in ``lang`` (English for ``en``, Swedish otherwise)."""
+    def reasons(self, lang: str, names: Mapping[str, str] | None = None) -> list[str]:
+        """The matcher's reasons in ``lang`` (English for ``en``, Swedish otherwise).
+
+        Kept as text from the approved proposal; ``names`` is accepted for the same call as
+        on a proposal and not needed here.
+        """
         return list(self.reasons_en if lang == "en" else self.reasons_sv)
 
     def __repr__(self) -> str:

@@ -397,6 +397,8 @@ def recompute_proposals(
             row.score = candidate.score
             row.reasons_sv = list(candidate.reasons_sv)
             row.reasons_en = list(candidate.reasons_en)
+            row.reason_codes = list(candidate.reason_codes)
+            row.components = dict(candidate.components)
             row.computed_at = now
             kept.add(key)
             stored += 1
@@ -421,6 +423,11 @@ class ToMatchRow:
     proposed: MatchProposal | None
     alternatives: list[MatchProposal] = field(default_factory=list)
     declined_by: list[Host] = field(default_factory=list)
+    # The newcomer's wishes as written, each with met / not_met / not_understood for the
+    # proposed host.
+    wishes: list[tuple[str, str]] = field(default_factory=list)
+    # "host:<id>" / "newcomer:<id>" -> first names, for reasons that name people.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 def to_match(session: Session, actor: Actor) -> list[ToMatchRow]:
@@ -444,15 +451,36 @@ def to_match(session: Session, actor: Actor) -> list[ToMatchRow]:
     declined_by: dict[int, list[Host]] = {}
     for newcomer_id, host in declined:
         declined_by.setdefault(newcomer_id, []).append(host)
+    # Reasons may name another newcomer ("... föreslås för Amir"): their first names, read
+    # now, so an erased person is never named from a stored text.
+    named = {
+        int(code["params"]["other_newcomer"])
+        for proposal in proposals
+        for code in proposal.reason_codes
+        if code.get("code") == "best_host_elsewhere"
+    }
+    other_names = {
+        f"newcomer:{n.id}": n.first_name
+        for n in (
+            session.scalars(select(Newcomer).where(Newcomer.id.in_(named))).all() if named else []
+        )
+    }
+    areas = matching_adapter.known_areas(session)
     rows = []
     for newcomer in newcomers:
         own = by_newcomer.get(newcomer.id, [])
+        names = {f"newcomer:{newcomer.id}": newcomer.first_name, **other_names}
+        names.update({f"host:{p.host_id}": p.host.first_name for p in own})
         rows.append(
             ToMatchRow(
                 newcomer=newcomer,
                 proposed=own[0] if own else None,
                 alternatives=own[1:],
                 declined_by=declined_by.get(newcomer.id, []),
+                wishes=(
+                    matching_adapter.wish_outcomes(newcomer, own[0].host, areas) if own else []
+                ),
+                names=names,
             )
         )
     return rows

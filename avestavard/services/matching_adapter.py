@@ -8,7 +8,7 @@ here: every number and every reason is the library's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -18,6 +18,7 @@ import matching
 from avestavard.models import Host, HostStatus, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
     ACTIVE_MATCH_STATES,
+    NAMING_REASON_CODES,
     Match,
     MatchProposal,
     MatchState,
@@ -35,6 +36,8 @@ class ScoredCandidate:
     score: float
     reasons_sv: tuple[str, ...]
     reasons_en: tuple[str, ...]
+    reason_codes: tuple[dict[str, Any], ...] = ()
+    components: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -131,10 +134,7 @@ def pair_history(session: Session) -> list[tuple[int, int, Decision]]:
 
 def _reason_texts(reasons: Sequence[matching.Reason], lang: str) -> tuple[str, ...]:
     # Reasons that name other people are worded when shown, never stored as text.
-    return tuple(reason.text(lang) for reason in reasons if reason.code not in NAMING_REASONS)
-
-
-NAMING_REASONS = frozenset({"best_host_elsewhere"})
+    return tuple(reason.text(lang) for reason in reasons if reason.code not in NAMING_REASON_CODES)
 
 
 def compute_proposals(session: Session, *, top_k: int = 3) -> list[ScoredProposal]:
@@ -174,4 +174,39 @@ def _scored(candidate: matching.Candidate) -> ScoredCandidate:
         score=float(candidate.score),
         reasons_sv=_reason_texts(candidate.reasons, "sv"),
         reasons_en=_reason_texts(candidate.reasons, "en"),
+        reason_codes=tuple(r.to_dict() for r in candidate.reasons),
+        components=dict(candidate.components),
     )
+
+
+def known_areas(session: Session) -> list[str]:
+    """Every area a host or a newcomer lives in (wishes may name any of them)."""
+    found = [*session.scalars(select(Host.area).distinct())]
+    found += session.scalars(select(Newcomer.area).distinct())
+    return sorted({a for a in found if a})
+
+
+def wish_outcomes(
+    newcomer: Newcomer, host: Host, areas: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """The newcomer's wishes, clause by clause as written, with how each reads for this host.
+
+    The status is ``met``, ``not_met`` or ``not_understood`` (read it yourself); ``areas``
+    are the area names a wish may mention.
+    """
+    if not (newcomer.wishes or "").strip():
+        return []
+    normalizer = matching.default_normalizer()
+    tax = normalizer.taxonomy
+    interests: set[str] = set()
+    for item in normalizer.normalize(host.interests_raw or ()):
+        if item.canonical_id is not None and not item.sensitive:
+            interests.add(item.canonical_id)
+            interests.update(tax.ancestors(item.canonical_id))
+    clauses = matching.read_wishes(
+        newcomer.wishes or "", normalizer, [*areas, *(a for a in (host.area, newcomer.area) if a)]
+    )
+    found = matching.wish_outcomes(
+        clauses, newcomer_profile(newcomer), host_profile(host, 0), interests
+    )
+    return [(clause.text, status) for clause, status in found]
