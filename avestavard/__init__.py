@@ -246,6 +246,8 @@ def register_template_helpers(app: Flask) -> None:
     # The coordinators' menu: shown for the endpoints that exist.
     coordinator_menu = [
         ("coordinator.to_match", _l("Att matcha")),
+        ("coordinator.host_list", _l("Värdar")),
+        ("coordinator.newcomer_list", _l("Nyinflyttade")),
         ("coordinator.matches", _l("Matchningar")),
         ("coordinator.new_host", _l("Ny värd")),
         ("coordinator.new_newcomer", _l("Ny nyinflyttad")),

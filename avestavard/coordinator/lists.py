@@ -1,0 +1,93 @@
+"""Lists of hosts and newcomers: sortable, filtered, paged, exported as on screen.
+
+The URL holds the whole state (``?q=&sort=&page=`` and one argument per filter) so a list can
+be bookmarked and shared; ``?format=csv`` or ``?format=xlsx`` on the same URL downloads every
+row the filter finds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, current_app, render_template, request
+from flask_login import current_user
+
+from avestavard.coordinator import bp
+from avestavard.extensions import db
+from avestavard.models import AuditAction, HostStatus, NewcomerStatus
+from avestavard.public.register_forms import language_choices
+from avestavard.security import coordinator_required
+from avestavard.services import audit
+from avestavard.services.export import host_record, newcomer_record, render_export
+from avestavard.services.person_lists import (
+    HOST_FILTERS,
+    NEWCOMER_FILTERS,
+    ListKind,
+    ListQuery,
+    list_areas,
+    list_for_export,
+    list_people,
+)
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _query(kind: ListKind) -> ListQuery:
+    names = HOST_FILTERS if kind == "hosts" else NEWCOMER_FILTERS
+    filters = {name: request.args.get(name, "").strip()[:40] for name in names}
+    return ListQuery(
+        q=request.args.get("q", "").strip()[:200],
+        sort=request.args.get("sort", "").strip()[:20],
+        page=max(1, request.args.get("page", 1, type=int) or 1),
+        filters={k: v for k, v in filters.items() if v},
+    )
+
+
+def _export(kind: ListKind, query: ListQuery, fmt: str) -> Response:
+    people = list_for_export(db.session, current_user, kind, query)
+    rows = [host_record(p) if kind == "hosts" else newcomer_record(p) for p in people]
+    audit.record(db.session, current_user, AuditAction.EXPORT_LIST, kind, None)
+    db.session.commit()
+    data = render_export(rows, fmt, title=kind, csv_delimiter=";")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return Response(
+        data,
+        mimetype=EXPORT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{stamp}.{fmt}"'},
+    )
+
+
+def _list(kind: ListKind, template: str, statuses: list[str]) -> Response | str:
+    query = _query(kind)
+    fmt = request.args.get("format", "")
+    if fmt in EXPORT_TYPES:
+        return _export(kind, query, fmt)
+    result = list_people(db.session, current_user, kind, query)
+    areas = sorted(set(list_areas(db.session, kind)) | set(current_app.config["AREAS"]))
+    return render_template(
+        template,
+        kind=kind,
+        query=query,
+        result=result,
+        area_choices=[(area, area) for area in areas],
+        languages=language_choices(),
+        status_choices=[(status, status) for status in statuses],
+    )
+
+
+@bp.route("/hosts")
+@coordinator_required
+def host_list() -> Response | str:
+    """Every host: filter by area, language, status and free capacity; sort by any column."""
+    return _list("hosts", "coordinator/lists/hosts.html", [s.value for s in HostStatus])
+
+
+@bp.route("/newcomers")
+@coordinator_required
+def newcomer_list() -> Response | str:
+    """Every newcomer, those who waited longest first; filter by area, language, status and
+    waiting since."""
+    return _list("newcomers", "coordinator/lists/newcomers.html", [s.value for s in NewcomerStatus])
