@@ -53,7 +53,7 @@ def format_local_datetime(moment: datetime | None, locale: str | None = None) ->
         return ""
     loc = _locale(locale)
     local = to_local(moment)
-    pattern = get_datetime_format("medium", locale=loc)
+    pattern = str(get_datetime_format("medium", locale=loc))
     return str(
         pattern.replace("{1}", format_date(local, "medium", locale=loc)).replace(
             "{0}", format_time(local, "short", locale=loc)
