@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 
-from avestavard.config import PROJECT_ROOT, load_config
+from avestavard.config import load_config
+from avestavard.resources import default_instance_path, resource_dir
 
 __version__ = "0.1.0"
 
@@ -18,13 +19,15 @@ PUBLIC_BLUEPRINTS = {"public"}
 
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     """Build the web application. Never starts the scheduler: that is its own process."""
+    settings = load_config(config_name)
+    instance_path = settings.get("INSTANCE_PATH") or default_instance_path()
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_path=str(instance_path) if instance_path else None,
     )
-    app.config.update(load_config(config_name))
+    app.config.update(settings)
     if overrides:
         app.config.update(overrides)
     _configure_database_url(app)
@@ -74,7 +77,7 @@ def register_extensions(app: Flask) -> None:
 
     install_search_key_maintenance()
     migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+        app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
     limiter.init_app(app)

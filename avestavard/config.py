@@ -1,8 +1,10 @@
-"""Configuration: TOML files under ``config/`` plus ``AVESTAVARD_*`` environment variables.
+"""Configuration: TOML files plus ``AVESTAVARD_*`` environment variables.
 
-Order, later wins: ``config/default.toml``, ``config/<name>.toml``, environment variables,
-then the ``overrides`` passed to :func:`avestavard.create_app`. Secrets only ever come from the
-environment (or from overrides in tests).
+Order, later wins: the packaged ``default.toml`` and ``<name>.toml``, the same two files in the
+folder named by ``AVESTAVARD_CONFIG_DIR`` (the site's own settings, where present), environment
+variables, then the ``overrides`` passed to :func:`avestavard.create_app`. Data files such as
+``letters.toml`` are read from ``AVESTAVARD_CONFIG_DIR`` when the site has its own copy there.
+Secrets only ever come from the environment (or from overrides in tests).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = PROJECT_ROOT / "config"
+from avestavard.resources import resource_dir
+
+CONFIG_DIR = resource_dir("config")
 ENV_PREFIX = "AVESTAVARD_"
 CONFIG_NAMES = ("development", "testing", "production")
 
@@ -34,6 +37,26 @@ def _parse_env_value(raw: str, current: Any) -> Any:
     return raw
 
 
+def site_config_dir() -> Path | None:
+    """The folder of the site's own settings, from ``AVESTAVARD_CONFIG_DIR`` (None if unset)."""
+    configured = os.environ.get(f"{ENV_PREFIX}CONFIG_DIR", "").strip()
+    if not configured:
+        return None
+    folder = Path(configured)
+    if not folder.is_dir():
+        raise ConfigError(f"{ENV_PREFIX}CONFIG_DIR={configured!r} is not a folder")
+    return folder
+
+
+def config_layers(file_name: str, config_dir: Path = CONFIG_DIR) -> list[Path]:
+    """The packaged file and, if the site has one, its own file of the same name."""
+    layers = [config_dir / file_name]
+    site = site_config_dir()
+    if site is not None and (site / file_name).is_file():
+        layers.append(site / file_name)
+    return layers
+
+
 def load_config(name: str | None = None, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
     """Return the merged settings for ``name`` (default: ``AVESTAVARD_CONFIG`` or development)."""
     name = name or os.environ.get(f"{ENV_PREFIX}CONFIG") or "development"
@@ -41,10 +64,11 @@ def load_config(name: str | None = None, config_dir: Path = CONFIG_DIR) -> dict[
         raise ConfigError(f"unknown configuration {name!r}; expected one of {CONFIG_NAMES}")
     settings: dict[str, Any] = {}
     for file_name in ("default.toml", f"{name}.toml"):
-        with (config_dir / file_name).open("rb") as fh:
-            settings.update(tomllib.load(fh))
+        for path in config_layers(file_name, config_dir):
+            with path.open("rb") as fh:
+                settings.update(tomllib.load(fh))
     for key, raw in os.environ.items():
-        if key.startswith(ENV_PREFIX) and key != f"{ENV_PREFIX}CONFIG":
+        if key.startswith(ENV_PREFIX) and key not in {f"{ENV_PREFIX}CONFIG", f"{ENV_PREFIX}CONFIG_DIR"}:
             setting = key.removeprefix(ENV_PREFIX)
             settings[setting] = _parse_env_value(raw, settings.get(setting))
     settings["CONFIG_NAME"] = name
@@ -52,6 +76,6 @@ def load_config(name: str | None = None, config_dir: Path = CONFIG_DIR) -> dict[
 
 
 def load_toml(file_name: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
-    """Read one data file from ``config/`` (letters.toml, interests.toml ...)."""
-    with (config_dir / file_name).open("rb") as fh:
+    """Read one data file (letters.toml ...): the site's own copy if it has one, else ours."""
+    with config_layers(file_name, config_dir)[-1].open("rb") as fh:
         return tomllib.load(fh)

@@ -82,7 +82,7 @@ sys.path.insert(0, str(ROOT))
 from matching.profiles import HostProfile, NewcomerProfile  # noqa: E402 (after sys.path)
 
 SIZES = {"1k": (1_000, 1_000), "10k": (5_000, 10_000), "50k": (20_000, 50_000)}
-SHARED_DATA = ROOT / "tests" / "data" / "matching"
+TEST_DATA = ROOT / "tests" / "data" / "matching"
 TARGET_RATIO = 3.0
 TARGET_PEAK_MIB = 1536
 TARGET_1K_SECONDS = 2.0
@@ -322,11 +322,11 @@ def quality() -> bool:
     """Print quality on the shared data; True when every target is met."""
     from matching import evaluate, propose, read_hosts, read_newcomers
 
-    hosts = read_hosts(SHARED_DATA / "hosts.jsonl")
-    newcomers = read_newcomers(SHARED_DATA / "newcomers.jsonl")
-    truth = json.loads((SHARED_DATA / "truth.json").read_text(encoding="utf-8"))
+    hosts = read_hosts(TEST_DATA / "hosts.jsonl")
+    newcomers = read_newcomers(TEST_DATA / "newcomers.jsonl")
+    truth = json.loads((TEST_DATA / "truth.json").read_text(encoding="utf-8"))
     result = evaluate(propose(hosts, newcomers, top_k=3), truth, hosts, newcomers)
-    print(f"Quality on {SHARED_DATA} ({result.newcomers} newcomers):")
+    print(f"Quality on {TEST_DATA} ({result.newcomers} newcomers):")
     print(f"  recall@1 {result.recall_at_1:.3f} (target >= 0.85)")
     print(f"  recall@3 {result.recall_at_3:.3f} (target >= 0.97)")
     print(f"  assigned to planted host {result.assigned_to_planted:.3f} (target >= 0.85)")

@@ -1,6 +1,6 @@
-"""Where the tests find the repository and the shared sample data (``shared/`` beside the repo)."""
+"""Where the tests find the repository and the sample data kept in ``tests/data/``."""
 
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+TEST_DATA = REPO_ROOT / "tests" / "data"

@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from avestavard.models import letters as letters  # welcome letters (issue 6)
-from avestavard.models import matches as matches  # matches (issue 5)
+from avestavard.models import letters as letters  # welcome letters
+from avestavard.models import matches as matches  # matches
 from avestavard.models import search as search  # folded search keys
 from avestavard.models.audit import AuditAction, AuditEvent
 from avestavard.models.base import Base, utcnow

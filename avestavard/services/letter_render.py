@@ -19,11 +19,11 @@ from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from avestavard.config import PROJECT_ROOT
 from avestavard.imports.inmovers_csv import Address
+from avestavard.resources import resource_dir
 from avestavard.services.letter_rules import AgeGroup, LetterConfig, join_names, render_text
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
+TEMPLATES_DIR = resource_dir("templates")
 CSV_COLUMNS = (
     "Namn",
     "c/o",

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-from avestavard.config import CONFIG_DIR
+from avestavard.config import CONFIG_DIR, config_layers
 from avestavard.imports.inmovers_csv import age_on
 
 AgeGroup = Literal["family", "young", "adult", "senior"]
@@ -288,8 +288,11 @@ def _placeholder_name(raw: str) -> str:
 
 
 def load_letter_config(path: Path | None = None) -> LetterConfig:
-    """Read and check ``config/letters.toml`` (or ``path``); raises :class:`LetterConfigError`."""
-    with (path or LETTERS_CONFIG_PATH).open("rb") as fh:
+    """Read and check ``letters.toml`` (the site's own copy if it has one, or ``path``).
+
+    Raises :class:`LetterConfigError`.
+    """
+    with (path or config_layers("letters.toml")[-1]).open("rb") as fh:
         return parse_letter_config(tomllib.load(fh))
 
 

@@ -1,4 +1,4 @@
-"""matches (issue 5): match lifecycle and decisions
+"""matches: match lifecycle and decisions
 
 Revision ID: 0002_matches
 Revises: 0001_foundation

@@ -1,4 +1,4 @@
-"""welcome letters (issue 6): households, residents, letters, batches, job runs
+"""welcome letters: households, residents, letters, batches, job runs
 
 Revision ID: 0003_letters
 Revises: 0002_matches

@@ -1,4 +1,4 @@
-"""profiles (issue 3): registration and import additions
+"""profiles: registration and import additions
 
 Revision ID: 0004_profiles
 Revises: 0003_letters

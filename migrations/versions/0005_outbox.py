@@ -1,4 +1,4 @@
-"""mail outbox sender (issue 5): claim token, hand-over mark, last attempt, resend count
+"""mail outbox sender: claim token, hand-over mark, last attempt, resend count
 
 Revision ID: 0005_outbox
 Revises: 0004_profiles

@@ -14,10 +14,10 @@ from avestavard.imports.inmovers_csv import luhn_valid, parse_inmovers
 from avestavard.services.audit import SystemActor
 from avestavard.services.letters import ImportReport, LetterSettings, RunReport, import_inmovers
 from avestavard.services.letters import run_letters as _run_letters
-from tests.paths import SHARED_DATA
+from tests.paths import TEST_DATA
 
-SAMPLE_CSV = SHARED_DATA / "inmovers" / "inflyttade.csv"
-SAMPLE_EXPECTED = SHARED_DATA / "inmovers" / "inflyttade.expected.json"
+SAMPLE_CSV = TEST_DATA / "inmovers" / "inflyttade.csv"
+SAMPLE_EXPECTED = TEST_DATA / "inmovers" / "inflyttade.expected.json"
 # The day the sample extract was made; its expected ages are taken on this day.
 SAMPLE_TODAY = date(2026, 11, 28)
 HEADER = (

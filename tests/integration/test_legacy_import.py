@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from avestavard.extensions import db
 from avestavard.models import AuditEvent, Host, HostStatus, Newcomer
-from tests.paths import SHARED_DATA
+from tests.paths import TEST_DATA
 
-WORKBOOK = SHARED_DATA / "legacy" / "avestavardar.xlsx"
-EXPECTED = json.loads((SHARED_DATA / "legacy" / "avestavardar.expected.json").read_text("utf-8"))
+WORKBOOK = TEST_DATA / "legacy" / "avestavardar.xlsx"
+EXPECTED = json.loads((TEST_DATA / "legacy" / "avestavardar.expected.json").read_text("utf-8"))
 
 
 def run_import(runner: Any, path: Path, *extra: str) -> dict[str, Any]:

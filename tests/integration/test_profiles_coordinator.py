@@ -385,10 +385,10 @@ def test_hosts_and_anonymous_cannot_see_coordinator_profiles(app, client, make_u
 
 def test_extract_and_erasure_cover_matches(coordinator_client, app, runner):
     from avestavard.models.matches import Match
-    from tests.paths import SHARED_DATA
+    from tests.paths import TEST_DATA
 
     result = runner.invoke(
-        args=["import-legacy", str(SHARED_DATA / "legacy" / "avestavardar.xlsx"), "--json"]
+        args=["import-legacy", str(TEST_DATA / "legacy" / "avestavardar.xlsx"), "--json"]
     )
     assert json.loads(result.output)["matches"]["created"] == 5
     with app.app_context():

@@ -108,13 +108,13 @@ def test_xlsx_export(app, runner, tmp_path):
 
 
 def test_matches_export(app, runner, tmp_path):
-    from tests.paths import SHARED_DATA
+    from tests.paths import TEST_DATA
 
-    runner.invoke(args=["import-legacy", str(SHARED_DATA / "legacy" / "avestavardar.xlsx")])
+    runner.invoke(args=["import-legacy", str(TEST_DATA / "legacy" / "avestavardar.xlsx")])
     result = runner.invoke(args=["export", "matches", "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    expected = json.loads((SHARED_DATA / "legacy" / "avestavardar.expected.json").read_text())
+    expected = json.loads((TEST_DATA / "legacy" / "avestavardar.expected.json").read_text())
     assert {(r["host_email"], r["newcomer_email"]) for r in rows} == {
         (m["host"], m["newcomer"]) for m in expected["matches"]
     }

@@ -20,16 +20,17 @@ from avestavard.imports import (
     UnknownColumn,
     parse_legacy_workbook,
 )
-from tests.paths import SHARED_DATA
+from tests.paths import TEST_DATA
 
-LEGACY = SHARED_DATA / "legacy"
+LEGACY = TEST_DATA / "legacy"
 WORKBOOK = LEGACY / "avestavardar.xlsx"
 EXPECTED = LEGACY / "avestavardar.expected.json"
 
 
-def test_shared_data_is_found_beside_the_repository() -> None:
-    # tests/unit/imports/<this file>: parents[3] is the repository, shared/ sits beside it.
-    assert Path(__file__).resolve().parents[3].parent / "shared" / "data" == SHARED_DATA
+def test_sample_data_lives_inside_the_repository() -> None:
+    # tests/unit/imports/<this file>: parents[3] is the repository.
+    repository = Path(__file__).resolve().parents[3]
+    assert TEST_DATA.is_relative_to(repository)
     assert WORKBOOK.is_file() and EXPECTED.is_file()
 
 

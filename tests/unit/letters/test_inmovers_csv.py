@@ -16,9 +16,9 @@ from avestavard.imports.inmovers_csv import (
     InmoversParse,
     parse_inmovers,
 )
-from tests.paths import SHARED_DATA
+from tests.paths import TEST_DATA
 
-INMOVERS = SHARED_DATA / "inmovers"
+INMOVERS = TEST_DATA / "inmovers"
 KEY = b"test-hash-key"
 HEADER = (
     "Personnummer;Förnamn;Efternamn;c/o;Utdelningsadress;Postnummer;Postort;"

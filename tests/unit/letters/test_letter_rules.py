@@ -17,7 +17,7 @@ from avestavard.services.letter_rules import (
     due_stage,
     load_letter_config,
 )
-from tests.paths import SHARED_DATA
+from tests.paths import TEST_DATA
 
 SCHEDULE = load_letter_config().schedule
 
@@ -167,10 +167,10 @@ def test_age_group_with_other_bands() -> None:
 
 def test_age_groups_of_the_shared_households() -> None:
     """Every household's group follows from the expected children and oldest adult's age."""
-    expected = json.loads((SHARED_DATA / "inmovers" / "inflyttade.expected.json").read_text())
+    expected = json.loads((TEST_DATA / "inmovers" / "inflyttade.expected.json").read_text())
     today = date.fromisoformat(expected["today"])
     parsed = parse_inmovers(
-        (SHARED_DATA / "inmovers" / "inflyttade.csv").read_bytes(), today=today, hash_key=b"k"
+        (TEST_DATA / "inmovers" / "inflyttade.csv").read_bytes(), today=today, hash_key=b"k"
     )
     broken = {
         expected["households"][i]["address"] for i in expected["households_with_a_broken_row"]
@@ -218,7 +218,7 @@ def test_due_stage_for_shared_households_on_the_expected_today(
 ) -> None:
     today = date(2026, 11, 28)
     parsed = parse_inmovers(
-        (SHARED_DATA / "inmovers" / "inflyttade.csv").read_bytes(), today=today, hash_key=b"k"
+        (TEST_DATA / "inmovers" / "inflyttade.csv").read_bytes(), today=today, hash_key=b"k"
     )
     household = next(h for h in parsed.households if h.address.single_line() == address)
     assert _number(due_stage(household.moved_in, today, SCHEDULE, set())) == stage
