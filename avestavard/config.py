@@ -68,7 +68,10 @@ def load_config(name: str | None = None, config_dir: Path = CONFIG_DIR) -> dict[
             with path.open("rb") as fh:
                 settings.update(tomllib.load(fh))
     for key, raw in os.environ.items():
-        if key.startswith(ENV_PREFIX) and key not in {f"{ENV_PREFIX}CONFIG", f"{ENV_PREFIX}CONFIG_DIR"}:
+        if key.startswith(ENV_PREFIX) and key not in {
+            f"{ENV_PREFIX}CONFIG",
+            f"{ENV_PREFIX}CONFIG_DIR",
+        }:
             setting = key.removeprefix(ENV_PREFIX)
             settings[setting] = _parse_env_value(raw, settings.get(setting))
     settings["CONFIG_NAME"] = name
