@@ -136,7 +136,7 @@ def test_demo_loads_into_an_empty_database_and_shows_every_part(app: Flask, runn
     host_client = app.test_client()
     _log_in_as(host_client, *logins["värd"])
     own = _page(host_client, "/host/matches")
-    assert "Olena" in own and "Skickad till värden" in own
+    assert "Olena" in own and "Väntar på ditt svar" in own
     match_id = re.search(r"/host/matches/(\d+)", own)
     assert match_id is not None
     detail = _page(host_client, f"/host/matches/{match_id[1]}")
