@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.test-installed-$(shell cat pyproject.toml | sha1sum | cut
 export FLASK_APP := avestavard
 export AVESTAVARD_CONFIG ?= development
 
-.PHONY: run test install install-test translations i18n-check lint typecheck pytest pytest-sqlite pytest-postgres bench clean
+.PHONY: run test install install-test translations i18n-check wheel-check lint typecheck pytest pytest-sqlite pytest-postgres bench clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,11 @@ pytest-postgres: install-test
 
 pytest: pytest-sqlite pytest-postgres
 
-test: lint typecheck i18n-check pytest
+# The wheel, installed outside the checkout, migrates, loads the demo and serves pages.
+wheel-check: install-test
+	PYTHON=$(BIN)/python scripts/check-wheel
+
+test: lint typecheck i18n-check wheel-check pytest
 
 bench: install-test
 	$(BIN)/python bench/bench_matching.py
