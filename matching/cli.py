@@ -6,8 +6,11 @@
                                 --truth truth.json [--json] [--lang sv|en]
 
 ``propose --json`` prints one JSON object a line per newcomer (``newcomer``, ``assigned``,
-``candidates`` with ``host``, ``score`` and ``reasons``); without ``--json`` it prints the
-same as readable text. Reasons are in Swedish unless ``--lang en``.
+``candidates`` with ``host``, ``score``, ``fit`` (0-100), ``fit_band``, ``components``,
+``reasons`` and ``reason_codes`` (the same reasons as ``{"code", "params"}``), and
+``why_not_best`` / ``why_not_best_code`` when the newcomer's best host went to someone
+else); without ``--json`` it prints the same as readable text. Reasons are in Swedish unless
+``--lang en``.
 """
 
 from __future__ import annotations
