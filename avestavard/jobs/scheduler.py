@@ -4,7 +4,8 @@ Jobs, each a sweep that takes ``now`` and is safe to run twice:
 
 - ``letters``    daily (06:00): :func:`avestavard.services.letters.run_letters` for the local date,
   then :func:`~avestavard.services.letters.purge_finished_households`;
-- ``proposals``  nightly (02:00): ``avestavard.services.matches.recompute_proposals(session, now)``;
+- ``proposals``  nightly (02:00): ``avestavard.services.matches.recompute_proposals`` with the
+  configured ``MATCH_TOP_K``;
 - ``hosts_resume`` nightly (01:30): ``avestavard.services.profiles.resume_due_hosts`` (paused
   hosts whose "not available until" date has passed);
 - ``follow_ups`` daily (09:00): ``avestavard.services.matches.send_follow_ups(session, now)``;
@@ -20,15 +21,11 @@ Missed runs after downtime: on start, and every hour after, :func:`catch_up` run
 whose latest scheduled time has passed without a finished run (the in-memory job store does not
 remember the runs a stopped process missed; ``misfire_grace_time`` and ``coalesce`` cover a
 process that was running but late, e.g. after a suspend).
-
-Modules that other parts of the project provide (matches, retention, mail sender) are imported
-when the job runs; if one does not exist the job logs a warning and does nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import signal
 import threading
@@ -43,6 +40,12 @@ from sqlalchemy.orm import Session
 
 from avestavard.extensions import db
 from avestavard.jobs.guard import claim_job_run, finish_job_run, process_owner
+from avestavard.services.audit import SystemActor
+from avestavard.services.letters import LetterSettings, purge_finished_households, run_letters
+from avestavard.services.mail_sender import send_due_mail
+from avestavard.services.matches import MatchSettings, recompute_proposals, send_follow_ups
+from avestavard.services.profiles import resume_due_hosts
+from avestavard.services.retention import purge_expired
 
 log = logging.getLogger("avestavard.scheduler")
 # Set on SIGTERM: a mail run in progress stops claiming and releases what it has not sent.
@@ -51,10 +54,6 @@ _stopping = threading.Event()
 TIMEZONE = ZoneInfo("Europe/Stockholm")
 
 JobBody = Callable[[Flask, Session, datetime], dict[str, Any]]
-
-
-class JobUnavailable(RuntimeError):
-    """The module a job calls does not exist (yet): the job is skipped, not failed."""
 
 
 @dataclass(frozen=True)
@@ -80,13 +79,6 @@ class DailyJob:
 
 def letters_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
     """The daily letters sweep for the local date of ``now``; commits per chunk of households."""
-    from avestavard.services.audit import SystemActor
-    from avestavard.services.letters import (
-        LetterSettings,
-        purge_finished_households,
-        run_letters,
-    )
-
     today = now.astimezone(TIMEZONE).date()
     settings = LetterSettings.from_mapping(app.config)
     report = run_letters(
@@ -108,38 +100,29 @@ def letters_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
 
 
 def proposals_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
-    """Nightly: recompute the match proposals (the matches engineer's service)."""
-    recompute = _service("avestavard.services.matches", "recompute_proposals")
-    result = recompute(session, now)
+    """Nightly: recompute the match proposals, as many per newcomer as ``MATCH_TOP_K``."""
+    settings = MatchSettings.from_config(app.config)
+    result = recompute_proposals(session, now, top_k=settings.top_k, actor=SystemActor("scheduler"))
     return {"result": _plain(result)}
 
 
 def hosts_resume_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
     """Nightly, before proposals: hosts whose pause ended become active again."""
-    resume = _service("avestavard.services.profiles", "resume_due_hosts")
-    return {"resumed": resume(session, now.astimezone(TIMEZONE).date())}
+    return {"resumed": resume_due_hosts(session, now.astimezone(TIMEZONE).date())}
 
 
 def follow_ups_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
     """Daily: ask both sides how it went, a month after the introduction."""
-    send = _service("avestavard.services.matches", "send_follow_ups")
-    return {"queued": send(session, now)}
+    return {"queued": send_follow_ups(session, now)}
 
 
 def retention_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
     """Nightly: erase what the privacy notice keeps only for a while."""
-    purge = _service("avestavard.services.retention", "purge_expired")
-    result = purge(session, now)
-    return {"result": _plain(result)}
+    return {"result": _plain(purge_expired(session, now))}
 
 
 def mail_job(app: Flask, now: datetime) -> None:
     """Every minute: send what is due in the outbox (the sender claims rows and commits itself)."""
-    try:
-        send_due_mail = _service("avestavard.services.mail_sender", "send_due_mail")
-    except JobUnavailable as missing:
-        log.warning("mail job skipped: %s", missing)
-        return
     with app.app_context():
         try:
             send_due_mail(db.session, now, config=app.config, stop=_stopping.is_set)
@@ -147,18 +130,6 @@ def mail_job(app: Flask, now: datetime) -> None:
             log.exception("mail job failed")
         finally:
             db.session.remove()
-
-
-def _service(module_name: str, function: str) -> Callable[..., Any]:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            raise
-        raise JobUnavailable(f"{module_name} does not exist yet") from None
-    if not hasattr(module, function):
-        raise JobUnavailable(f"{module_name}.{function} does not exist yet")
-    return getattr(module, function)  # type: ignore[no-any-return]
 
 
 def _plain(value: Any) -> Any:
@@ -191,8 +162,8 @@ def run_daily_job(
 ) -> str:
     """Run ``job`` for its period unless another process has; returns what happened.
 
-    ``"ran"``, ``"skipped"`` (done or being done elsewhere), ``"unavailable"`` (its module does
-    not exist yet) or ``"failed"`` (logged; the row is marked failed so a later sweep retries).
+    ``"ran"``, ``"skipped"`` (done or being done elsewhere) or ``"failed"`` (logged; the row is
+    marked failed so a later sweep retries).
     """
     now = now or datetime.now(UTC)
     key = period_key or job.period(now)[0]
@@ -209,13 +180,6 @@ def run_daily_job(
             log.info("%s %s: started by %s", job.name, key, process_owner())
             try:
                 detail = job.body(app, session, now)
-            except JobUnavailable as missing:
-                session.rollback()
-                # Not done: once the module exists a later sweep runs this period.
-                session.delete(session.get_one(type(run), run_id))
-                session.commit()
-                log.warning("%s %s skipped: %s", job.name, key, missing)
-                return "unavailable"
             except Exception:
                 session.rollback()
                 log.exception("%s %s failed", job.name, key)

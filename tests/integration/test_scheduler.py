@@ -23,7 +23,6 @@ from avestavard.jobs.scheduler import (
     DAILY_JOBS,
     TIMEZONE,
     DailyJob,
-    JobUnavailable,
     build_scheduler,
     catch_up,
     run_daily_job,
@@ -222,10 +221,8 @@ def test_missed_days_are_caught_up_on_start(app: Flask) -> None:
     assert _count(app, LetterBatch) == 1
 
 
-def _body(outcomes: list[str], *, fail: bool = False, missing: bool = False) -> Any:
+def _body(outcomes: list[str], *, fail: bool = False) -> Any:
     def body(_app: Flask, session: Session, now: datetime) -> dict[str, Any]:
-        if missing:
-            raise JobUnavailable("avestavard.services.nothing does not exist yet")
         outcomes.append(now.isoformat())
         if fail:
             raise RuntimeError("boom")
@@ -265,11 +262,18 @@ def test_failed_run_is_retried_and_a_dead_claim_taken_over(app: Flask) -> None:
         assert row.status is JobRunStatus.DONE and row.owner != "dead-host:1"
 
 
-def test_job_whose_module_is_missing_is_skipped_and_not_marked_done(app: Flask) -> None:
-    calls: list[str] = []
-    job = DailyJob("not-yet", time(2, 0), _body(calls, missing=True))
-    assert run_daily_job(app, job, MORNING) == "unavailable"
-    assert _count(app, JobRun) == 0
+@pytest.mark.parametrize("top_k", [1, 3])
+def test_nightly_proposals_offer_as_many_hosts_as_configured(app: Flask, top_k: int) -> None:
+    from avestavard.models.matches import MatchProposal
+    from tests.integration.matches_support import add_host, add_newcomer
+
+    for number in range(4):
+        add_host(app, f"Värd {number}", email=f"vard{number}@avesta.example", phone=None)
+    newcomer_id = add_newcomer(app)
+    app.config["MATCH_TOP_K"] = top_k
+    jobs = {job.name: job for job in DAILY_JOBS}
+    assert run_daily_job(app, jobs["proposals"], datetime(2026, 11, 28, 1, 0, tzinfo=UTC)) == "ran"
+    assert _count(app, MatchProposal, MatchProposal.newcomer_id == newcomer_id) == top_k
 
 
 def test_app_factory_never_starts_the_scheduler() -> None:
