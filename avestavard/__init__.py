@@ -257,6 +257,7 @@ def register_template_helpers(app: Flask) -> None:
         ("coordinator.imports", _l("Import")),
         ("coordinator.letter_batches", _l("Välkomstbrev")),
         ("coordinator.outbox", _l("E-post")),
+        ("coordinator.figures", _l("Siffror")),
         ("admin.users", _l("Konton")),
         ("admin.audit_log", _l("Logg")),
     ]

@@ -379,7 +379,8 @@ def build_report(
 # --------------------------------------------------------------------------- sentences
 
 
-def _n(value: Cell) -> str:
+def format_number(value: Cell) -> str:
+    """A number the Swedish way (decimal comma, space between thousands)."""
     if isinstance(value, int | float):
         return format_decimal(value, locale="sv")
     return str(value)
@@ -391,7 +392,7 @@ def _compare(now: Cell, then: Cell, more: str, fewer: str) -> str:
     if now == then:
         return ", lika många som förra perioden"
     word = more if now > then else fewer
-    return f", {_n(abs(now - then))} {word} än förra perioden"
+    return f", {format_number(abs(now - then))} {word} än förra perioden"
 
 
 def _sentences(summary: Table, current: dict[str, Any], below: int) -> list[str]:
@@ -401,7 +402,7 @@ def _sentences(summary: Table, current: dict[str, Any], below: int) -> list[str]
         _, now, then, _ = rows[label]
         if now == SMALL:
             return f"Färre än {below} {subject} {verb}."
-        return f"{_n(now)} {subject} {verb}{_compare(now, then, 'fler', 'färre')}."
+        return f"{format_number(now)} {subject} {verb}{_compare(now, then, 'fler', 'färre')}."
 
     sentences = [
         said("Nyinflyttade som anmälde sig", "nyinflyttade", "anmälde sig"),
@@ -415,17 +416,18 @@ def _sentences(summary: Table, current: dict[str, Any], below: int) -> list[str]
     if waiting == SMALL:
         sentences.append(f"Vid periodens slut väntade färre än {below} nyinflyttade på en värd.")
     elif waiting:
-        text = f"Vid periodens slut väntade {_n(waiting)} nyinflyttade på en värd"
+        text = f"Vid periodens slut väntade {format_number(waiting)} nyinflyttade på en värd"
         if isinstance(wait, int | float):
-            text += f", hälften av dem i {_n(wait)} dagar eller mer"
+            text += f", hälften av dem i {format_number(wait)} dagar eller mer"
         sentences.append(text + ".")
     active, free = (
         rows["Aktiva värdar vid periodens slut"][1],
         rows["Lediga platser vid periodens slut"][1],
     )
     sentences.append(
-        f"{'Färre än ' + str(below) if active == SMALL else _n(active)} AvestaVärdar var aktiva "
-        f"med {'färre än ' + str(below) if free == SMALL else _n(free)} lediga platser."
+        f"{'Färre än ' + str(below) if active == SMALL else format_number(active)} "
+        "AvestaVärdar var aktiva med "
+        f"{'färre än ' + str(below) if free == SMALL else format_number(free)} lediga platser."
     )
     return sentences
 
@@ -500,7 +502,7 @@ def _alt(title: str, table: Table) -> str:
         values = [(v, row[0]) for row in table.rows if isinstance((v := row[index]), int | float)]
         if values:
             top, month = max(values, key=lambda pair: pair[0])
-            peaks.append(f"{name.lower()} högst {_n(top)} ({month})")
+            peaks.append(f"{name.lower()} högst {format_number(top)} ({month})")
     span = f"{table.rows[0][0]}–{table.rows[-1][0]}" if table.rows else ""
     detail = "; ".join(peaks) if peaks else "inga värden"
     return f"{title}, {span}: {detail}. Siffrorna finns i tabellen intill."
@@ -594,6 +596,6 @@ def to_pdf(report: StatusReport, render: Callable[..., str]) -> bytes:
         charts=report_charts(report),
         small=SMALL,
         withheld=WITHHELD,
-        number=_n,
+        number=format_number,
     )
     return bytes(HTML(string=html).write_pdf())

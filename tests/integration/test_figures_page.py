@@ -1,0 +1,55 @@
+"""Siffror: the coordinators' page shows the exact figures (3, where the report says "<5"),
+its charts as SVG images with text alternatives, and the report files."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+
+from tests.integration.figures_support import build_history
+
+PERIOD = "?period=custom&from=2026-01-01&to=2026-06-30"
+
+
+def test_page_shows_exact_figures_charts_and_report_links(
+    app: Flask, coordinator_client: Any
+) -> None:
+    build_history(app)
+    response = coordinator_client.get("/coordinator/figures" + PERIOD)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-figure="newcomers.registered">7<' in page
+    assert 'data-figure="matches.accepted">3<' in page  # "<5" in the report
+    assert 'data-figure="letters.by_channel.email">1<' in page
+    assert 'data-figure="newcomers.median_wait_days">55<' in page
+    # February's three registrations in the chart's table
+    assert re.search(r"feb\. 2026</th><td>3</td><td>1</td><td>0</td>", page)
+    assert "<style" not in page and "<script" not in page
+    images = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', page)
+    assert len(images) == 3 and all(alt for _, alt in images)
+    chart = coordinator_client.get(images[0][0].replace("&amp;", "&"))
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    assert b"<svg" in chart.data and b"<script" not in chart.data
+    pdf = coordinator_client.get("/coordinator/figures/report.pdf?from=2026-01-01&to=2026-06-30")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    xlsx = coordinator_client.get("/coordinator/figures/report.xlsx?from=2026-01-01&to=2026-06-30")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+
+
+def test_bad_dates_are_shown_next_to_the_fields(coordinator_client: Any) -> None:
+    page = coordinator_client.get("/coordinator/figures?period=custom&from=2026-02-30&to=x")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="from-error"' in text and 'id="to-error"' in text
+    assert 'value="2026-02-30"' in text
+    assert coordinator_client.get("/coordinator/figures/chart/nope.svg").status_code == 404
+
+
+def test_hosts_do_not_see_the_figures(client: Any, make_user: Any) -> None:
+    from tests.conftest import login
+
+    user = make_user("host")
+    login(client, user.email)
+    assert client.get("/coordinator/figures").status_code in (403, 404)
