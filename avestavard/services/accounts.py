@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from flask import current_app, has_app_context, has_request_context, render_template
-from flask_babel import force_locale, gettext
+from flask import render_template
+from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from avestavard.models import AuditAction, Host, OutboxMessage, Role, User
 from avestavard.services import audit
 from avestavard.services.audit import Actor
+from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_mail
 from avestavard.services.users import MIN_PASSWORD_LENGTH, create_user
 
@@ -45,14 +46,6 @@ AUDIT_SUBJECT = "user"
 MAIL_LANGUAGES = ("sv", "en")
 
 LinkPurpose = Literal["invite", "reset"]
-
-
-def _(message: str, **variables: Any) -> str:
-    """Translate for the reader; outside a request in the default language."""
-    if has_request_context() or not has_app_context():
-        return str(gettext(message, **variables))
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
-        return str(gettext(message, **variables))
 
 
 # --------------------------------------------------------------------------- settings

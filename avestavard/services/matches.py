@@ -30,8 +30,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from babel import Locale
-from flask import current_app, has_app_context, has_request_context, render_template
-from flask_babel import force_locale, gettext
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +51,7 @@ from avestavard.models.matches import (
 )
 from avestavard.services import audit, matching_adapter
 from avestavard.services.audit import Actor, SystemActor
+from avestavard.services.i18n import translate as _
 from avestavard.services.mail import cancel_queued_mail, queue_mail
 
 ANSWER_SALT = "avestavard.match-answer"
@@ -125,15 +126,6 @@ class MatchSettings:
 
 def _settings_from_app() -> MatchSettings:
     return MatchSettings.from_config(current_app.config)
-
-
-def _(message: str, **variables: Any) -> str:
-    """Translate for the reader; outside a request (jobs, commands) in the default language,
-    since the app's locale selector reads the request."""
-    if has_request_context() or not has_app_context():
-        return str(gettext(message, **variables))
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
-        return str(gettext(message, **variables))
 
 
 @contextmanager

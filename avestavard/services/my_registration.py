@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from flask import current_app, has_app_context, has_request_context, render_template
-from flask_babel import force_locale, gettext
+from flask import render_template
+from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from avestavard.models.matches import (
 )
 from avestavard.services import audit
 from avestavard.services.audit import SystemActor
+from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_mail
 from avestavard.services.profiles import (
     normalize_email,
@@ -49,14 +50,6 @@ SELF = SystemActor("the newcomer (Min anmälan)")
 WITHDRAW_ACTION = AuditAction.WITHDRAW
 
 Step = Literal["unconfirmed", "looking", "host_said_yes", "met", "paused", "ended"]
-
-
-def _(message: str, **variables: Any) -> str:
-    """Translate for the reader (outside a request: the default language)."""
-    if has_request_context() or not has_app_context():
-        return str(gettext(message, **variables))
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
-        return str(gettext(message, **variables))
 
 
 @dataclass(frozen=True)

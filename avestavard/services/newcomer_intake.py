@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, has_app_context, has_request_context
-from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +17,7 @@ from avestavard.errors import PermissionDenied, ValidationFailed
 from avestavard.models import AuditAction, Newcomer, NewcomerStatus
 from avestavard.services import audit
 from avestavard.services.audit import Actor
+from avestavard.services.i18n import translate as _
 from avestavard.services.profiles import (
     NewcomerProfileInput,
     normalize_email,
@@ -27,14 +26,6 @@ from avestavard.services.profiles import (
 )
 
 FREE_TEXT_LIMIT = 4000
-
-
-def _(message: str) -> str:
-    """Translate for the reader; outside a request in the default language."""
-    if has_request_context() or not has_app_context():
-        return str(gettext(message))
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
-        return str(gettext(message))
 
 
 def _text(value: str | None, limit: int = FREE_TEXT_LIMIT) -> str:

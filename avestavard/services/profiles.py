@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_app_context, has_request_context, render_template
-from flask_babel import force_locale, gettext
+from flask import render_template
+from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -44,6 +44,7 @@ from avestavard.services import audit
 from avestavard.services.accounts import AccountSettings, PasswordLink, create_host_login
 from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.export import host_record, matches_for, newcomer_record
+from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_mail
 from matching import default_normalizer, taxonomy
 
@@ -60,15 +61,6 @@ MAX_INTEREST_LENGTH = 100
 CONFIRMATION_SALT = "avestavard.registration-confirm"
 _INTEREST_SEPARATORS = re.compile(r"[,;\n\r]+")
 _SPACES = re.compile(r"\s+")
-
-
-def _(message: str, **variables: Any) -> str:
-    """Translate ``message`` for the reader; outside a request (jobs, CLI) in the default
-    language, since the app's locale selector reads the request."""
-    if has_request_context() or not has_app_context():
-        return str(gettext(message, **variables))
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")):
-        return str(gettext(message, **variables))
 
 
 # --------------------------------------------------------------------------- small normalisers
