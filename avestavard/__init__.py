@@ -31,6 +31,13 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     if overrides:
         app.config.update(overrides)
     _configure_database_url(app)
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops > 0:
+        # Behind the municipality's reverse proxy: the client address and scheme come from the
+        # proxy's X-Forwarded-* headers, trusting exactly ``hops`` proxies (never the client).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("AVESTAVARD_SECRET_KEY must be set")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     Blueprint,
     current_app,
@@ -39,10 +41,25 @@ def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
+def _account_login_limit() -> str:
+    return str(current_app.config["ACCOUNT_LOGIN_RATE_LIMIT"])
+
+
+def _account_key() -> str:
+    """The account being tried (hashed), whatever address the attempts come from."""
+    email = str(request.form.get("email", "")).strip().casefold()
+    return "login-account:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302
-)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+# Per account, whatever the address: the limits grow (minute, hour, day), so guessing one
+# account's password slows down more and more while everyone else signs in as usual.
+@limiter.limit(_account_login_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login() -> str | Response:
     """Show the form; on success clear the old session and go to ``next`` or the start page."""
     if current_user.is_authenticated and request.method == "GET":

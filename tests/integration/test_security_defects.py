@@ -10,7 +10,7 @@ from sqlalchemy import select
 from avestavard.extensions import db
 from avestavard.models import OutboxMessage
 from avestavard.services import matches as service
-from tests.conftest import csrf_token_from, login
+from tests.conftest import PASSWORD, csrf_token_from, login
 from tests.integration.matches_support import NOW, add_host, add_newcomer, settings, system
 from tests.integration.test_profiles_register import post_registration
 
@@ -169,3 +169,49 @@ def test_defect_08_copied_session_cookie_dies_on_password_change(app, client, ma
         accounts.reactivate_account(db.session, actor, user.id)
         db.session.commit()
     assert not _still_signed_in(thief)
+
+
+def _login_from(client, address: str, email: str, password: str = "wrong-password"):
+    page = client.get("/login", headers={"X-Forwarded-For": address})
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token_from(page.text)},
+        headers={"X-Forwarded-For": address},
+    )
+
+
+def test_defect_02_login_limit_keyed_on_real_client_behind_proxy(app, make_user):
+    from avestavard import create_app
+
+    proxied = create_app(
+        "testing", {"DATABASE_URL": app.config["DATABASE_URL"], "PROXY_FIX_HOPS": 1}
+    )
+    user = make_user("coordinator", email="samordnare@avesta.example")
+    colleague = make_user("coordinator", email="kollega@avesta.example")
+    attacker = proxied.test_client()
+    statuses = [_login_from(attacker, "203.0.113.9", user.email).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    # a colleague behind the same proxy, from their own address, is not locked out
+    assert (
+        _login_from(proxied.test_client(), "10.1.2.3", colleague.email, PASSWORD).status_code == 302
+    )
+
+
+def test_defect_02_per_account_limit_from_many_addresses(app, make_user):
+    from avestavard import create_app
+
+    proxied = create_app(
+        "testing", {"DATABASE_URL": app.config["DATABASE_URL"], "PROXY_FIX_HOPS": 1}
+    )
+    user = make_user("coordinator", email="samordnare@avesta.example")
+    colleague = make_user("coordinator", email="kollega@avesta.example")
+    attacker = proxied.test_client()
+    for n in range(5):
+        assert _login_from(attacker, f"198.51.100.{n}", user.email.upper()).status_code == 401
+    # the sixth try at the same account, from yet another address, waits (even the right one)
+    assert _login_from(attacker, "198.51.100.77", user.email, PASSWORD).status_code == 429
+    # every other account signs in as usual, even from the attacker's last address
+    assert (
+        _login_from(proxied.test_client(), "198.51.100.4", colleague.email, PASSWORD).status_code
+        == 302
+    )
