@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -45,3 +46,11 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Base.metadata, "before_create")
+def _never_reuse_ids(metadata: MetaData, connection: Any, **_kw: Any) -> None:
+    """On SQLite, ``AUTOINCREMENT`` on every table: an id is never handed out twice, so an
+    erased person's id (in the audit log, in old links) never names someone new."""
+    for table in metadata.tables.values():
+        table.dialect_options["sqlite"]["autoincrement"] = True

@@ -215,3 +215,21 @@ def test_defect_02_per_account_limit_from_many_addresses(app, make_user):
         _login_from(proxied.test_client(), "198.51.100.4", colleague.email, PASSWORD).status_code
         == 302
     )
+
+
+def test_defect_14_ids_never_reused_after_deletion(app):
+    from sqlalchemy import delete
+
+    from avestavard.models import Host
+
+    with app.app_context():
+        first = Host(name="Karin Berg", email="karin@example.org")
+        db.session.add(first)
+        db.session.commit()
+        erased_id = first.id
+        db.session.execute(delete(Host).where(Host.id == erased_id))
+        db.session.commit()
+        second = Host(name="Lars Holm", email="lars@example.org")
+        db.session.add(second)
+        db.session.commit()
+        assert second.id > erased_id
