@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import unescape
 
+import pytest
 from sqlalchemy import select
 
 from avestavard.extensions import db
@@ -15,6 +16,25 @@ from tests.integration.matches_support import NOW, add_host, add_newcomer, setti
 from tests.integration.test_profiles_register import post_registration
 
 
+@pytest.fixture
+def second_app(app):
+    """Build another app on the same database (other settings); its engine is closed after."""
+    from avestavard import create_app
+
+    made = []
+
+    def build(**overrides):
+        other = create_app("testing", {"DATABASE_URL": app.config["DATABASE_URL"], **overrides})
+        made.append(other)
+        return other
+
+    yield build
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def test_defect_05_birth_year_unicode_digits(client):
     for typed in ("①②③④", "¹⁹⁸⁵", "١٩٨٥", "１９８５"):
         response = post_registration(client, birth_year=typed)
@@ -22,12 +42,9 @@ def test_defect_05_birth_year_unicode_digits(client):
         assert "Skriv födelseåret med fyra siffror" in unescape(response.get_data(as_text=True))
 
 
-def test_defect_12_hsts_in_production(app):
-    from avestavard import create_app
-
+def test_defect_12_hsts_in_production(app, second_app):
     assert "Strict-Transport-Security" not in app.test_client().get("/").headers
-    production = create_app("testing", {"DATABASE_URL": app.config["DATABASE_URL"]})
-    production.config["HSTS_SECONDS"] = 31536000
+    production = second_app(HSTS_SECONDS=31536000)
     header = production.test_client().get("/").headers.get("Strict-Transport-Security")
     assert header == "max-age=31536000; includeSubDomains"
     from avestavard.config import load_config
@@ -180,12 +197,8 @@ def _login_from(client, address: str, email: str, password: str = "wrong-passwor
     )
 
 
-def test_defect_02_login_limit_keyed_on_real_client_behind_proxy(app, make_user):
-    from avestavard import create_app
-
-    proxied = create_app(
-        "testing", {"DATABASE_URL": app.config["DATABASE_URL"], "PROXY_FIX_HOPS": 1}
-    )
+def test_defect_02_login_limit_keyed_on_real_client_behind_proxy(second_app, make_user):
+    proxied = second_app(PROXY_FIX_HOPS=1)
     user = make_user("coordinator", email="samordnare@avesta.example")
     colleague = make_user("coordinator", email="kollega@avesta.example")
     attacker = proxied.test_client()
@@ -197,12 +210,8 @@ def test_defect_02_login_limit_keyed_on_real_client_behind_proxy(app, make_user)
     )
 
 
-def test_defect_02_per_account_limit_from_many_addresses(app, make_user):
-    from avestavard import create_app
-
-    proxied = create_app(
-        "testing", {"DATABASE_URL": app.config["DATABASE_URL"], "PROXY_FIX_HOPS": 1}
-    )
+def test_defect_02_per_account_limit_from_many_addresses(second_app, make_user):
+    proxied = second_app(PROXY_FIX_HOPS=1)
     user = make_user("coordinator", email="samordnare@avesta.example")
     colleague = make_user("coordinator", email="kollega@avesta.example")
     attacker = proxied.test_client()
