@@ -35,6 +35,7 @@ from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from avestavard.models import AuditAction, Host, OutboxMessage, Role, User
 from avestavard.services import audit
 from avestavard.services.audit import Actor
+from avestavard.services.authorization import require_coordinator
 from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_mail
 from avestavard.services.users import MIN_PASSWORD_LENGTH, create_user
@@ -102,11 +103,6 @@ class PasswordLink:
 def _require_admin(actor: Actor) -> None:
     if getattr(actor, "role", None) != Role.ADMIN:
         raise PermissionDenied(_("Bara administratörer får hantera konton."))
-
-
-def _require_coordinator(actor: Actor) -> None:
-    if getattr(actor, "role", None) not in (Role.ADMIN, Role.COORDINATOR):
-        raise PermissionDenied(_("Bara samordnare får göra det här."))
 
 
 def _user(session: Session, user_id: int, *, lock: bool = False) -> User:
@@ -256,7 +252,7 @@ def create_host_login(
     coordinator can read it out on the phone. ``email`` defaults to the host's own address.
     The caller loads ``host`` locked, so two coordinators cannot give one host two logins.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor)
     if host.user_id is not None:
         raise Conflict(_("Värden har redan ett konto."))
     user = _new_account(

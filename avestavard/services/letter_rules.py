@@ -11,7 +11,6 @@ only contain the placeholders in :data:`PLACEHOLDERS` (``{namn}``, ``{ort}``, ``
 
 from __future__ import annotations
 
-import calendar
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +22,7 @@ from typing import Any, Literal, cast, get_args
 
 from avestavard.config import CONFIG_DIR, config_layers
 from avestavard.imports.inmovers_csv import age_on
+from avestavard.services.calendar_months import add_months as add_months
 
 AgeGroup = Literal["family", "young", "adult", "senior"]
 AGE_GROUPS: tuple[AgeGroup, ...] = get_args(AgeGroup)
@@ -160,17 +160,6 @@ class LetterConfig:
         texts = dict(self.texts)
         texts[(stage, age_group, language)] = text
         return replace(self, texts=texts)
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months; a day that does not exist becomes the month's last.
-
-    2025-11-30 + 3 months = 2026-02-28; 2024-02-29 + 12 months = 2025-02-28.
-    """
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def due_stage(

@@ -37,7 +37,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.localtime import local_zone, to_local
 from avestavard.models import AuditAction, Host, HostStatus, Household, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
@@ -51,6 +51,8 @@ from avestavard.models.matches import (
 )
 from avestavard.services import audit, matching_adapter
 from avestavard.services.audit import Actor, SystemActor
+from avestavard.services.authorization import is_coordinator, require_coordinator
+from avestavard.services.calendar_months import add_months as add_months
 from avestavard.services.i18n import translate as _
 from avestavard.services.mail import cancel_queued_mail, queue_mail
 
@@ -143,25 +145,6 @@ def _mail_locale(language: str) -> Iterator[None]:
 # --------------------------------------------------------------------------- small helpers
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """``moment`` plus whole calendar months; a day that does not exist becomes the last day."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    next_first = date(year + (month == 12), month % 12 + 1, 1)
-    last_day = (next_first - timedelta(days=1)).day
-    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
-
-
-def _is_coordinator(actor: Actor) -> bool:
-    return bool(getattr(actor, "is_coordinator", False))
-
-
-def _require_coordinator(actor: Actor) -> None:
-    # Jobs and commands act as SystemActor and may do what coordinators do.
-    if not (_is_coordinator(actor) or isinstance(actor, SystemActor)):
-        raise PermissionDenied(_("Bara samordnare får göra det här."))
-
-
 def _clean(text: str | None, limit: int = MAX_REASON_LENGTH) -> str:
     return " ".join((text or "").split())[:limit]
 
@@ -243,7 +226,7 @@ def state_label(state: MatchState | str) -> str:
 
 
 def _may_act_for_host(actor: Actor, match: Match) -> bool:
-    if _is_coordinator(actor) or isinstance(actor, SystemActor):
+    if is_coordinator(actor) or isinstance(actor, SystemActor):
         return True
     return actor.id is not None and match.host.user_id == actor.id
 
@@ -424,7 +407,7 @@ class ToMatchRow:
 
 def to_match(session: Session, actor: Actor) -> list[ToMatchRow]:
     """Confirmed newcomers waiting for a host, oldest first, with their open proposals."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     newcomers = matching_adapter.pool_newcomers(session)
     ids = [n.id for n in newcomers]
     proposals = session.scalars(
@@ -480,7 +463,7 @@ def to_match(session: Session, actor: Actor) -> list[ToMatchRow]:
 
 def open_proposals(session: Session, actor: Actor, ids: Sequence[int]) -> list[MatchProposal]:
     """The open proposals among ``ids``, in the order given (for a bulk approval's review)."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     if not ids:
         return []
     found = {
@@ -515,7 +498,7 @@ def available_hosts(
     session: Session, actor: Actor, newcomer_id: int, query: str = "", limit: int = 50
 ) -> list[AvailableHost]:
     """Active hosts with a free place that the newcomer may get, filtered by search words."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     if session.get(Newcomer, newcomer_id) is None:
         raise NotFound(_("Personen finns inte."))
     counts = matching_adapter.active_match_counts(session)
@@ -541,7 +524,7 @@ def reject_proposal(
     session: Session, actor: Actor, proposal_id: int, reason: str, *, now: datetime
 ) -> MatchProposal:
     """A coordinator turns a proposed pair down, with a reason; it is never proposed again."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     reason = _clean(reason)
     if not reason:
         message = _("Skriv varför förslaget inte passar.")
@@ -650,7 +633,7 @@ def approve_match(
     Refused with Conflict when the host has no free place, the newcomer already has a match,
     or the proposal was decided meanwhile, also when two coordinators try at the same moment.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     proposal = session.get(MatchProposal, proposal_id)
     if proposal is None:
         raise NotFound(_("Förslaget finns inte längre. Ladda om sidan."))
@@ -679,7 +662,7 @@ def assign_other_host(
     note: str = "",
 ) -> Match:
     """A coordinator picks another available host by hand; the same rules as approving."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     open_proposal = session.scalar(
         select(MatchProposal.id).where(
             MatchProposal.newcomer_id == newcomer_id,
@@ -727,7 +710,7 @@ def record_imported_match(
     match, so running the same import twice creates nothing. Imported pairs get no follow-up
     questions (they are often years old) and are not held to today's capacity.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     if session.scalar(
         select(Match.id).where(Match.newcomer_id == newcomer.id, Match.host_id == host.id)
     ):
@@ -836,7 +819,7 @@ def preview_host_mail(
     None when the host has no email address (the coordinator calls instead). The answer links
     are placeholders: the real ones are made when the match is.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     newcomer = session.get(Newcomer, newcomer_id)
     host = session.get(Host, host_id)
     if newcomer is None or host is None:
@@ -911,7 +894,7 @@ def notify_host_again(
     session: Session, actor: Actor, match_id: int, *, now: datetime, settings: MatchSettings
 ) -> Match:
     """Send the host a new match email (new links; the old ones stop working)."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     match = _match(session, match_id, lock=True)
     _notify_host(session, actor, match, now=now, settings=settings)
     return match
@@ -940,7 +923,7 @@ def undo_approval(session: Session, actor: Actor, match_id: int, *, now: datetim
     row's status decides, in the database, so an undo racing the sender never ends with a
     message that was both sent and cancelled).
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     found = session.get(Match, match_id)
     if found is None:
         raise NotFound(_("Matchningen finns inte."))
@@ -990,7 +973,7 @@ def held_batch(session: Session, batch: str, *, now: datetime) -> list[Match]:
 
 def undo_batch(session: Session, actor: Actor, batch: str, *, now: datetime) -> BatchUndo:
     """Undo every approval of ``batch`` still within its hold (one undo for a bulk approval)."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     result = BatchUndo()
     ids = session.scalars(
         select(Match.id).where(Match.approval_batch == batch).order_by(Match.id)
@@ -1241,7 +1224,7 @@ def end_match(
     newcomer_waits_again: bool = False,
 ) -> Match:
     """A coordinator ends a match with a reason; the newcomer may wait for a new host."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     reason = _clean(reason)
     if not reason:
         message = _("Skriv varför matchningen avslutas.")
@@ -1401,7 +1384,7 @@ def record_follow_up_by_phone(
     Works whether or not the question was emailed; an answer already given (by link or phone)
     is not replaced (Conflict). A "yes, we met" marks an introduced match met.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     match = _match(session, match_id, lock=True)
     if match.state not in (MatchState.INTRODUCED, MatchState.MET, MatchState.ENDED):
         raise Conflict(_("Uppföljningen gäller matchningar där de nyinflyttade är introducerade."))
@@ -1442,7 +1425,7 @@ class MatchesOverview:
 
 def matches_overview(session: Session, actor: Actor) -> MatchesOverview:
     """Every match by state (newest first) plus follow-up results, poor fits highlighted."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     by_state: dict[MatchState, list[Match]] = {state: [] for state in MatchState}
     for match in session.scalars(select(Match).order_by(Match.updated_at.desc(), Match.id.desc())):
         by_state[match.state].append(match)
@@ -1454,7 +1437,7 @@ def matches_overview(session: Session, actor: Actor) -> MatchesOverview:
 
 def get_match(session: Session, actor: Actor, match_id: int) -> Match:
     """One match for a coordinator; the view is audit-logged."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     match = _match(session, match_id)
     audit.record(session, actor, AuditAction.VIEW, "match", match.id)
     return match

@@ -18,11 +18,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.models import AuditAction, OutboxMessage, OutboxStatus
 from avestavard.models.mail import DUE_STATUSES
 from avestavard.services import accounts, matches
 from avestavard.services.audit import Actor, record
+from avestavard.services.authorization import require_coordinator
 from avestavard.services.mail import AUDIT_SUBJECT, reply_codes
 
 # What a message is, from the key it was queued under (``match:12:host-notified``).
@@ -114,11 +115,6 @@ def explain_text(text: str | None) -> str:
     return explain(*reply_codes(text or ""))
 
 
-def _require_coordinator(actor: Actor) -> None:
-    if not getattr(actor, "is_coordinator", False):
-        raise PermissionDenied()
-
-
 @dataclass(frozen=True)
 class OutboxFilter:
     """The list's filters; empty strings mean "any"."""
@@ -143,7 +139,7 @@ def list_messages(
     session: Session, actor: Actor, filters: OutboxFilter, *, limit: int = 200
 ) -> Sequence[OutboxMessage]:
     """Messages matching ``filters``, newest first."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if filters.status:
         stmt = stmt.where(OutboxMessage.status == OutboxStatus(filters.status))
@@ -194,7 +190,7 @@ def redact_links(session: Session, text: str, *, now: datetime, config: Any) -> 
 
 def open_message(session: Session, actor: Actor, message_id: int) -> OutboxMessage:
     """One message for a coordinator; opening it is audit-logged."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound()
@@ -211,7 +207,7 @@ def cancel_message(
     alone, so it is never both sent and cancelled. A held match email is undone from the match
     page instead, which also frees the host's place.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor)
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound()

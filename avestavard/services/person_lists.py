@@ -17,10 +17,10 @@ from sqlalchemy import ColumnElement, String, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from avestavard.errors import PermissionDenied
-from avestavard.models import Host, HostStatus, Newcomer, NewcomerStatus, Role
+from avestavard.models import Host, HostStatus, Newcomer, NewcomerStatus
 from avestavard.models.matches import ACTIVE_MATCH_STATES, Match
 from avestavard.services.audit import Actor
+from avestavard.services.authorization import require_coordinator
 from avestavard.services.search import SearchKind, search
 
 ListKind = Literal["hosts", "newcomers"]
@@ -75,11 +75,6 @@ class ListPage:
     def pages(self) -> int:
         """How many pages there are (at least one)."""
         return max(1, -(-self.total // self.per_page))
-
-
-def _require_coordinator(actor: Actor) -> None:
-    if getattr(actor, "role", None) not in (Role.ADMIN, Role.COORDINATOR):
-        raise PermissionDenied()
 
 
 def _active_count(model: type[Host] | type[Newcomer]) -> Any:
@@ -208,7 +203,7 @@ def list_people(
     now: datetime | None = None,
 ) -> ListPage:
     """One page of hosts or newcomers as ``query`` asks: one count and one page query."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     now = now or datetime.now(UTC)
     stmt, sort, _model = _statement(session, kind, query)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
@@ -221,7 +216,7 @@ def list_people(
 
 def list_for_export(session: Session, actor: Actor, kind: ListKind, query: ListQuery) -> list[Any]:
     """Every person the filter finds, in the list's order (for CSV and Excel exports)."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     stmt, _sort, _model = _statement(session, kind, query)
     return [row[0] for row in session.execute(stmt.limit(EXPORT_LIMIT))]
 

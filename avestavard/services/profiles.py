@@ -43,6 +43,7 @@ from avestavard.models.matches import ACTIVE_MATCH_STATES, Match
 from avestavard.services import audit
 from avestavard.services.accounts import AccountSettings, PasswordLink, create_host_login
 from avestavard.services.audit import Actor, SystemActor
+from avestavard.services.authorization import is_coordinator, require_coordinator
 from avestavard.services.export import host_record, matches_for, newcomer_record
 from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_mail
@@ -107,16 +108,6 @@ def split_interest_words(text: str | Sequence[str] | None) -> list[str]:
             seen.add(word.casefold())
             words.append(word)
     return words[:MAX_INTEREST_WORDS]
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """``moment`` minus whole calendar months (the 31st becomes the last day of a short month)."""
-    from calendar import monthrange
-
-    years, month_index = divmod(moment.month - 1 - months, 12)
-    year = moment.year + years
-    month = month_index + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
 # --------------------------------------------------------------------------- interests
@@ -512,15 +503,6 @@ def confirm_registration(
 # --------------------------------------------------------------------------- access helpers
 
 
-def _is_coordinator(actor: Actor) -> bool:
-    return isinstance(actor, SystemActor) or bool(getattr(actor, "is_coordinator", False))
-
-
-def _require_coordinator(actor: Actor) -> None:
-    if not _is_coordinator(actor):
-        raise PermissionDenied(_("Bara samordnare får göra det här."))
-
-
 def _host(session: Session, host_id: int) -> Host:
     host = session.get(Host, host_id)
     if host is None:
@@ -540,7 +522,7 @@ def get_host(session: Session, actor: Actor, host_id: int, *, record_view: bool 
 
     ``record_view=False`` is for a form being saved: the change itself is logged instead.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     host = _host(session, host_id)
     if record_view:
         audit.record(session, actor, AuditAction.VIEW, "host", host.id)
@@ -551,7 +533,7 @@ def get_newcomer(
     session: Session, actor: Actor, newcomer_id: int, *, record_view: bool = True
 ) -> Newcomer:
     """A newcomer's profile for a coordinator; the view is audit-logged (see :func:`get_host`)."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     newcomer = _newcomer(session, newcomer_id)
     if record_view:
         audit.record(session, actor, AuditAction.VIEW, "newcomer", newcomer.id)
@@ -644,7 +626,7 @@ def save_host_interview(
     session: Session, actor: Actor, data: HostProfileInput, host_id: int | None = None
 ) -> Host:
     """Create a host from an interview, or change one (``host_id``); audit-logged."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     email, phone = _contact_errors(data.email, data.phone)
     _check_capacity(data.capacity)
     if not data.name.strip():
@@ -716,7 +698,7 @@ def pause_host(
     declined.
     """
     host = _host(session, host_id)
-    if not _is_coordinator(actor) and host.user_id != actor.id:
+    if not (is_coordinator(actor) or isinstance(actor, SystemActor)) and host.user_id != actor.id:
         raise PermissionDenied()
     if host.status == HostStatus.DECLINED:
         raise Conflict(_("Värden har avböjt uppdraget och kan inte pausas."))
@@ -770,7 +752,7 @@ def create_host_account(
     Nobody types the host's password: the host chooses it through a one-time set-password link,
     emailed to them and returned so the coordinator can pass it on by phone.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     # Locked: two coordinators pressing the button at once must not make two logins.
     host = session.get(Host, host_id, with_for_update=True)
     if host is None:
@@ -812,7 +794,7 @@ def update_newcomer(
 
     ``matched`` is set only by the matches feature, never by editing a profile.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     newcomer = _newcomer(session, newcomer_id)
     email, phone = _contact_errors(data.email, data.phone)
     if not data.name.strip():
@@ -859,7 +841,7 @@ def confirm_newcomer(
     session: Session, actor: Actor, newcomer_id: int, *, now: datetime
 ) -> Newcomer:
     """A coordinator confirms a registration after a call: the newcomer now waits for a host."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     newcomer = _newcomer(session, newcomer_id)
     if newcomer.status != NewcomerStatus.UNCONFIRMED:
         raise Conflict(_("Anmälan är redan bekräftad."))
@@ -880,7 +862,7 @@ def export_person(
     session: Session, actor: Actor, kind: PersonKind, person_id: int
 ) -> dict[str, Any]:
     """Everything the register holds on one person (the GDPR extract); audit-logged."""
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     extract: dict[str, Any] = {"kind": kind}
     if kind == "host":
         host = _host(session, person_id)
@@ -954,7 +936,7 @@ def erase_person(
     The audit log keeps only that it happened (ids, never values). ``name_in_audit=False``
     keeps not even the id: a newcomer who withdraws leaves only a count behind.
     """
-    _require_coordinator(actor)
+    require_coordinator(actor, system=True)
     person: Host | Newcomer = (
         _host(session, person_id) if kind == "host" else _newcomer(session, person_id)
     )

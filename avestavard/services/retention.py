@@ -26,7 +26,8 @@ from avestavard.models import (
 )
 from avestavard.services import audit
 from avestavard.services.audit import SystemActor
-from avestavard.services.profiles import erase_person, months_before
+from avestavard.services.calendar_months import add_months
+from avestavard.services.profiles import erase_person
 
 RETENTION_ACTOR_LABEL = "retention"
 
@@ -67,8 +68,8 @@ def purge_expired(
     if link_max_age_days is None:
         link_max_age_days = int(config.get("REGISTRATION_CONFIRM_DAYS", 14))
     actor = SystemActor(RETENTION_ACTOR_LABEL)
-    unconfirmed_before = months_before(now, unconfirmed_months)
-    inactive_before = months_before(now, inactive_months)
+    unconfirmed_before = add_months(now, -unconfirmed_months)
+    inactive_before = add_months(now, -inactive_months)
     unconfirmed = session.scalars(
         select(Newcomer.id).where(
             Newcomer.status == NewcomerStatus.UNCONFIRMED,
