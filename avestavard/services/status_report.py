@@ -508,12 +508,16 @@ def _alt(title: str, table: Table) -> str:
     return f"{title}, {span}: {detail}. Siffrorna finns i tabellen intill."
 
 
-def render_charts(tables: dict[str, Table], months: Sequence[str]) -> list[Chart]:
-    """Draw each chart from its (exact or suppressed) table."""
+def render_charts(
+    tables: dict[str, Table], months: Sequence[str], *, draw: bool = True
+) -> list[Chart]:
+    """Each chart from its (exact or suppressed) table; ``draw=False``: text and table only."""
     charts = []
     for key, table in tables.items():
         series = [Series(name, _numbers(table, i)) for i, name in enumerate(table.headers[1:], 1)]
-        if key == "wait":
+        if not draw:
+            svg = b""
+        elif key == "wait":
             svg = line_chart(months, series, ylabel="Dagar")
         else:
             svg = bar_chart(months, series, ylabel="Antal", stacked=key == "letters")
