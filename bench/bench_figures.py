@@ -180,7 +180,7 @@ def main() -> int:
         "targets": {"json_ms": 300, "page_ms": 300, "pdf_ms": 3000},
     }
     print(f"JSON report, ten years:  {json_ms:8.1f} ms (target < 300)")
-    print(f"figures page, one year:  {page_ms:8.1f} ms (target < 300; each chart image is its own request)")
+    print(f"figures page, one year:  {page_ms:8.1f} ms (target < 300; charts: own requests)")
     print(f"PDF report, one year:    {pdf_ms:8.1f} ms (target < 3000)")
     print(
         f"ten years: {figures['newcomers']['registered']:,} registrations, "  # type: ignore[index]
