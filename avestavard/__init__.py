@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 
-from avestavard.config import load_config
+from avestavard.config import check_production, load_config
 from avestavard.resources import default_instance_path, resource_dir
 
 __version__ = "0.1.0"
@@ -40,6 +40,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("AVESTAVARD_SECRET_KEY must be set")
+    if app.config.get("CONFIG_NAME") == "production":
+        check_production(app.config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
         str(p) for p in sorted((Path(__file__).parent / "translations").glob("*")) if p.is_dir()
     ) or str(Path(__file__).parent / "translations")

@@ -78,6 +78,31 @@ def load_config(name: str | None = None, config_dir: Path = CONFIG_DIR) -> dict[
     return settings
 
 
+MIN_SECRET_LENGTH = 32
+KNOWN_SECRETS = {"development-only-not-secret", "testing-only-not-secret", "change-me"}
+
+
+def check_production(settings: dict[str, Any]) -> None:
+    """Refuse to run production with a guessable secret, no person-hash key or plain http."""
+    problems = []
+    secret = str(settings.get("SECRET_KEY") or "")
+    if len(secret) < MIN_SECRET_LENGTH or secret in KNOWN_SECRETS or "change-me" in secret:
+        problems.append(
+            f"AVESTAVARD_SECRET_KEY must be a random string of at least {MIN_SECRET_LENGTH} "
+            "characters (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    hash_key = str(settings.get("PERSON_HASH_KEY") or "")
+    if len(hash_key) < MIN_SECRET_LENGTH or "change-me" in hash_key:
+        problems.append(
+            f"AVESTAVARD_PERSON_HASH_KEY must be set (at least {MIN_SECRET_LENGTH} characters) "
+            "and never changed"
+        )
+    if not str(settings.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+        problems.append("AVESTAVARD_PUBLIC_BASE_URL must be the https:// address of the site")
+    if problems:
+        raise ConfigError("production configuration refused: " + "; ".join(problems))
+
+
 def load_toml(file_name: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
     """Read one data file (letters.toml ...): the site's own copy if it has one, else ours."""
     with config_layers(file_name, config_dir)[-1].open("rb") as fh:

@@ -242,3 +242,26 @@ def test_defect_14_ids_never_reused_after_deletion(app):
         db.session.add(second)
         db.session.commit()
         assert second.id > erased_id
+
+
+def test_defect_13_production_refuses_weak_or_missing_settings(monkeypatch):
+    from avestavard import create_app
+    from avestavard.config import ConfigError
+
+    for name in ("SECRET_KEY", "PERSON_HASH_KEY", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(f"AVESTAVARD_{name}", raising=False)
+    good = {
+        "SECRET_KEY": "k" * 48,
+        "PERSON_HASH_KEY": "h" * 48,
+        "PUBLIC_BASE_URL": "https://avestavard.avesta.se",
+        "DATABASE_URL": "sqlite://",
+    }
+    for bad, message in (
+        ({"SECRET_KEY": "x"}, "AVESTAVARD_SECRET_KEY"),
+        ({"SECRET_KEY": "development-only-not-secret"}, "AVESTAVARD_SECRET_KEY"),
+        ({"PERSON_HASH_KEY": ""}, "AVESTAVARD_PERSON_HASH_KEY"),
+        ({"PUBLIC_BASE_URL": "http://127.0.0.1:5000"}, "https://"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            create_app("production", {**good, **bad})
+    assert create_app("production", good).config["SESSION_COOKIE_SECURE"] is True
