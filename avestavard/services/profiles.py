@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from email_validator import EmailNotValidError, validate_email
 from flask import render_template
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -23,7 +22,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from avestavard.imports.normalize import normalize_phone
+from avestavard.imports.normalize import normalize_email as normalize_imported_email
+from avestavard.imports.normalize import normalize_phone, split_interests
 from avestavard.models import (
     AuditAction,
     Host,
@@ -60,7 +60,6 @@ COMMON_LANGUAGES: tuple[str, ...] = (
 MAX_INTEREST_WORDS = 30
 MAX_INTEREST_LENGTH = 100
 CONFIRMATION_SALT = "avestavard.registration-confirm"
-_INTEREST_SEPARATORS = re.compile(r"[,;\n\r]+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -70,14 +69,11 @@ _SPACES = re.compile(r"\s+")
 def normalize_email(raw: str | None) -> str | None:
     """Trimmed, lower-cased and syntax-checked email, or None when empty.
 
-    Raises ValueError with a reason when the address cannot be an email address.
+    The import's rule (:func:`avestavard.imports.normalize.normalize_email`), so a typed and an
+    imported address compare equal. Raises ValueError with a reason when the text cannot be an
+    email address.
     """
-    if raw is None or not raw.strip():
-        return None
-    try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from exc
+    return normalize_imported_email(raw)
 
 
 def normalize_phone_number(raw: str | None) -> str | None:
@@ -92,21 +88,24 @@ def normalize_phone_number(raw: str | None) -> str | None:
 
 
 def split_interest_words(text: str | Sequence[str] | None) -> list[str]:
-    """Free words as typed, split on commas, semicolons and line breaks; duplicates dropped.
+    """Free words as typed, one per interest; duplicates dropped.
 
-    Case is kept (the original words are part of the profile); duplicates are found ignoring
-    case and spacing.
+    The import's rule (:func:`avestavard.imports.normalize.split_interests`): split at commas,
+    semicolons, line breaks, "/" and " och "/" and " ("fiske och jakt" is two interests,
+    "svamp- och bärplockning" one). Case is kept (the original words are part of the profile);
+    duplicates are found ignoring case and spacing.
     """
     if text is None:
         return []
-    parts = _INTEREST_SEPARATORS.split(text) if isinstance(text, str) else list(text)
+    parts = [text] if isinstance(text, str) else list(text)
     words: list[str] = []
     seen: set[str] = set()
     for part in parts:
-        word = _SPACES.sub(" ", part).strip()[:MAX_INTEREST_LENGTH]
-        if word and word.casefold() not in seen:
-            seen.add(word.casefold())
-            words.append(word)
+        for item in split_interests(part):
+            word = _SPACES.sub(" ", item).strip()[:MAX_INTEREST_LENGTH]
+            if word and word.casefold() not in seen:
+                seen.add(word.casefold())
+                words.append(word)
     return words[:MAX_INTEREST_WORDS]
 
 
