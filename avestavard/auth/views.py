@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -60,7 +61,7 @@ def _failed(response: Response) -> bool:
 # Per account, whatever the address: the limits grow (minute, hour, day), so guessing one
 # account's password slows down more and more while everyone else signs in as usual.
 @limiter.limit(_account_login_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     """Show the form; on success clear the old session and go to ``next`` or the start page."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user))

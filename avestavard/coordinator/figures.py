@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, render_template, request, url_for
@@ -85,7 +86,7 @@ def figures() -> str:
     tables = chart_tables(data, sorted(stages))
     # The page shows each chart as an <img> of its own request: here only texts and tables.
     charts = render_charts(tables, [m["month"] for m in data["by_month"]], draw=False)
-    args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    args: dict[str, Any] = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     return render_template(
         "coordinator/figures.html",
         figures=data,

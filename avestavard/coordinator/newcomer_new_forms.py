@@ -17,7 +17,7 @@ class NewNewcomerForm(NewcomerEditForm):
 
     # Not shown and not read: the new newcomer always waits for a host. (A field still, since
     # the parent form sets its choices.)
-    status = HiddenField()  # type: ignore[assignment]
+    status = HiddenField()
     # No Optional(): it would skip validate_email when empty, and one of the two is needed.
     email = EmailField(_l("E-postadress"), validators=[Length(max=254)])
     privacy_told = BooleanField(

@@ -65,7 +65,7 @@ def match_answer(token: str) -> str | tuple[str, int]:
             if link.action == "accept":
                 match = service.accept_by_link(db.session, token, now=now, settings=settings)
             else:
-                reason = form.reason.data or ""  # type: ignore[attr-defined]
+                reason = form.reason.data or ""
                 match = service.decline_by_link(
                     db.session, token, reason, now=now, settings=settings
                 )

@@ -19,8 +19,8 @@ class LinkRequestForm(FlaskForm):
 class OwnAnswersForm(RegistrationForm):
     """The registration form without the email address and the consent box."""
 
-    email = None  # type: ignore[assignment]
-    privacy_consent = None  # type: ignore[assignment]
+    email = None
+    privacy_consent = None
 
 
 class ButtonForm(FlaskForm):
