@@ -98,6 +98,14 @@ def test_failed_message_page_shows_every_attempt_explained(app, coordinator_clie
     assert [m.status for m in outbox(app)] == [OutboxStatus.RETRY]
 
 
+def test_outbox_page_has_a_plain_title_and_one_list(app, coordinator_client):
+    _queue(app, "match:7:introduction", "amira@example.org")
+    page = coordinator_client.get("/coordinator/outbox").get_data(as_text=True)
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("E-post") and "<" not in title
+    assert page.count('id="all"') == page.count('id="outbox-list"') == 1
+
+
 def test_list_filters_by_status_kind_and_person(app, coordinator_client):
     _queue(app, "password-link:1:abc", "karin@avesta.example")
     _queue(app, "registration-confirm:def", "olena@example.org")
