@@ -8,7 +8,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 import avestavard.commands
 from avestavard.errors import DomainError
@@ -17,8 +17,12 @@ from avestavard.extensions import db
 
 def _create_app() -> Flask:
     from avestavard import create_app
+    from avestavard.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise NoAppException(str(error)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app)

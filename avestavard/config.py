@@ -58,8 +58,19 @@ def config_layers(file_name: str, config_dir: Path = CONFIG_DIR) -> list[Path]:
 
 
 def load_config(name: str | None = None, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
-    """Return the merged settings for ``name`` (default: ``AVESTAVARD_CONFIG`` or development)."""
-    name = name or os.environ.get(f"{ENV_PREFIX}CONFIG") or "development"
+    """Return the merged settings for ``name`` (default: the ``AVESTAVARD_CONFIG`` variable).
+
+    There is no silent default: a server started without saying which configuration it runs
+    must not come up with the development one (debug, a public secret, cookies over http).
+    """
+    name = name or os.environ.get(f"{ENV_PREFIX}CONFIG", "").strip()
+    if not name:
+        raise ConfigError(
+            f"{ENV_PREFIX}CONFIG is not set: name the configuration, e.g. "
+            f"{ENV_PREFIX}CONFIG=production for the municipality's server or "
+            f"{ENV_PREFIX}CONFIG=development for a demo on this machine "
+            f"(one of {', '.join(CONFIG_NAMES)})"
+        )
     if name not in CONFIG_NAMES:
         raise ConfigError(f"unknown configuration {name!r}; expected one of {CONFIG_NAMES}")
     settings: dict[str, Any] = {}
