@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from flask import render_template
-from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,7 +36,7 @@ from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.i18n import translate as _
-from avestavard.services.mail import queue_mail
+from avestavard.services.mail import queue_templated_mail
 from avestavard.services.users import MIN_PASSWORD_LENGTH, create_user
 
 MAX_PASSWORD_LENGTH = 200
@@ -150,24 +149,21 @@ def _make_link(
         "municipality": settings.municipality,
         "language": language,
     }
-    with force_locale(language):
-        subject = (
-            _("Ditt konto i AvestaVärd")
-            if purpose == "invite"
-            else _("Välj ett nytt lösenord i AvestaVärd")
-        )
-        text = render_template("admin/email/password_link.txt", **context)
-        html = render_template("admin/email/password_link.html", **context)
+    subject = (
+        _l("Ditt konto i AvestaVärd")
+        if purpose == "invite"
+        else _l("Välj ett nytt lösenord i AvestaVärd")
+    )
     # One email per link: a retried request that signs the same token queues nothing new.
     key = f"password-link:{user.id}:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
-    mail = queue_mail(
+    mail = queue_templated_mail(
         session,
         key=key,
         to=user.email,
+        template="admin/email/password_link",
         subject=subject,
-        text=text,
-        html=html,
-        headers={"Content-Language": language},
+        language=language,
+        context=context,
     )
     return PasswordLink(user=user, url=url, expires_at=expires_at, mail=mail)
 

@@ -11,11 +11,16 @@ Every decision is audit-logged.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
@@ -76,6 +81,70 @@ def _check_message(to: str, subject: str, headers: dict[str, str]) -> None:
             errors[name] = "header value must be one line"
     if errors:
         raise ValidationFailed("the email cannot be queued", errors=errors)
+
+
+@contextmanager
+def mail_locale(language: str) -> Iterator[None]:
+    """Render an email in ``language``, also from a job or command (no request of its own).
+
+    The app's template context processors read the request, so outside one a request context
+    for the site root stands in (Flask's documented way to render outside a request).
+    """
+    outside = nullcontext() if has_request_context() else current_app.test_request_context("/")
+    with outside, force_locale(language):
+        yield
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """An email rendered in one language, ready to show (a preview) or to queue."""
+
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+def render_mail(
+    template: str, subject: str | LazyString, language: str, context: Mapping[str, Any]
+) -> RenderedMail:
+    """Render ``<template>.txt`` and ``<template>.html`` and the subject in ``language``.
+
+    ``subject`` is a lazy translation (``_l("...")``), so it is worded in the mail's language.
+    """
+    variables = {**context, "language": language}
+    with mail_locale(language):
+        return RenderedMail(
+            subject=str(subject),
+            text=render_template(f"{template}.txt", **variables),
+            html=render_template(f"{template}.html", **variables),
+            language=language,
+        )
+
+
+def queue_templated_mail(
+    session: Session,
+    *,
+    key: str,
+    to: str,
+    template: str,
+    subject: str | LazyString,
+    language: str,
+    context: Mapping[str, Any],
+    held_until: datetime | None = None,
+) -> OutboxMessage:
+    """Render an email from its templates in ``language`` and queue it (see :func:`queue_mail`)."""
+    mail = render_mail(template, subject, language, context)
+    return queue_mail(
+        session,
+        key=key,
+        to=to,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        headers={"Content-Language": language},
+        held_until=held_until,
+    )
 
 
 def queue_mail(

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from babel import Locale
-from flask import current_app, has_request_context, render_template
-from flask_babel import force_locale
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -54,7 +54,12 @@ from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import is_coordinator, require_coordinator
 from avestavard.services.calendar_months import add_months as add_months
 from avestavard.services.i18n import translate as _
-from avestavard.services.mail import cancel_queued_mail, queue_mail
+from avestavard.services.mail import (
+    cancel_queued_mail,
+    mail_locale,
+    queue_mail,
+    queue_templated_mail,
+)
 
 ANSWER_SALT = "avestavard.match-answer"
 FOLLOW_UP_SALT = "avestavard.match-follow-up"
@@ -128,18 +133,6 @@ class MatchSettings:
 
 def _settings_from_app() -> MatchSettings:
     return MatchSettings.from_config(current_app.config)
-
-
-@contextmanager
-def _mail_locale(language: str) -> Iterator[None]:
-    """Render an email in ``language``, also from a job or command (no request of its own).
-
-    The app's template context processors read the request, so outside one a request context
-    for the site root stands in (Flask's documented way to render outside a request).
-    """
-    outside = nullcontext() if has_request_context() else current_app.test_request_context("/")
-    with outside, force_locale(language):
-        yield
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -783,7 +776,7 @@ def _host_mail(
 ) -> HostMail:
     """Render the host's match email in the host's language."""
     language = _lang(host.preferred_language, ("sv", "en"))
-    with _mail_locale(language):
+    with mail_locale(language):
         context = {
             "host_first_name": host.first_name,
             "newcomer_first_name": newcomer.first_name,
@@ -1148,29 +1141,24 @@ def introduce(
     newcomer, host = match.newcomer, match.host
     if newcomer.email:
         language = _lang(newcomer.preferred_language, settings.public_languages)
-        with _mail_locale(language):
-            context = {
-                "newcomer_first_name": newcomer.first_name,
-                "host_first_name": host.first_name,
-                "host_email": host.email or "",
-                "host_phone": host.phone or "",
-                "host_area": host.area or "",
-                "host_languages": language_names(host.languages or [], language),
-                # The matcher writes reasons in Swedish and English only.
-                "reasons": match.reasons(language) if language in ("sv", "en") else [],
-                "language": language,
-            }
-            subject = _("Möt din AvestaVärd %(name)s", name=host.first_name)
-            text = render_template("email/match_introduction.txt", **context)
-            html = render_template("email/match_introduction.html", **context)
-        queue_mail(
+        context = {
+            "newcomer_first_name": newcomer.first_name,
+            "host_first_name": host.first_name,
+            "host_email": host.email or "",
+            "host_phone": host.phone or "",
+            "host_area": host.area or "",
+            "host_languages": language_names(host.languages or [], language),
+            # The matcher writes reasons in Swedish and English only.
+            "reasons": match.reasons(language) if language in ("sv", "en") else [],
+        }
+        queue_templated_mail(
             session,
             key=f"match:{match.id}:introduction",
             to=newcomer.email,
-            subject=subject,
-            text=text,
-            html=html,
-            headers={"Content-Language": language},
+            template="email/match_introduction",
+            subject=_l("Möt din AvestaVärd %(name)s", name=host.first_name),
+            language=language,
+            context=context,
         )
     audit.record(session, actor, AuditAction.INTRODUCE, "match", match.id)
     return match
@@ -1290,26 +1278,21 @@ def send_follow_ups(session: Session, now: datetime, settings: MatchSettings | N
             allowed = ("sv", "en") if side == FollowUpSide.HOST else settings.public_languages
             language = _lang(person.preferred_language, allowed)
             other = match.newcomer if side == FollowUpSide.HOST else match.host
-            with _mail_locale(language):
-                context = {
-                    "first_name": person.first_name,
-                    "other_first_name": other.first_name,
-                    "answer_url": settings.follow_up_url(
-                        follow_up_token(settings, follow_up), language
-                    ),
-                    "language": language,
-                }
-                subject = _("Hur har det gått med %(name)s?", name=other.first_name)
-                text = render_template(f"email/followup_{side.value}.txt", **context)
-                html = render_template(f"email/followup_{side.value}.html", **context)
-            queue_mail(
+            context = {
+                "first_name": person.first_name,
+                "other_first_name": other.first_name,
+                "answer_url": settings.follow_up_url(
+                    follow_up_token(settings, follow_up), language
+                ),
+            }
+            queue_templated_mail(
                 session,
                 key=f"match:{match.id}:follow-up:{side.value}",
                 to=person.email,
-                subject=subject,
-                text=text,
-                html=html,
-                headers={"Content-Language": language},
+                template=f"email/followup_{side.value}",
+                subject=_l("Hur har det gått med %(name)s?", name=other.first_name),
+                language=language,
+                context=context,
             )
             audit.record(
                 session, SystemActor("follow-up"), AuditAction.FOLLOW_UP_SENT, "match", match.id

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ from avestavard.models.matches import (
 from avestavard.services import audit
 from avestavard.services.audit import SystemActor
 from avestavard.services.i18n import translate as _
-from avestavard.services.mail import queue_mail
+from avestavard.services.mail import queue_mail, queue_templated_mail
 from avestavard.services.profiles import (
     normalize_email,
     normalize_phone_number,
@@ -162,18 +163,14 @@ def _queue_link_mail(
         "valid_days": settings.link_max_age.days,
         "language": language,
     }
-    with force_locale(language):
-        subject = _("Din länk till Min anmälan")
-        text = render_template("email/my_registration_link.txt", **context)
-        html = render_template("email/my_registration_link.html", **context)
-    queue_mail(
+    queue_templated_mail(
         session,
         key=f"my-registration-link:{secrets.token_hex(16)}",
         to=to,
-        subject=subject,
-        text=text,
-        html=html,
-        headers={"Content-Language": language},
+        template="email/my_registration_link",
+        subject=_l("Din länk till Min anmälan"),
+        language=language,
+        context=context,
     )
 
 
@@ -241,18 +238,14 @@ def request_link(
         # A signed token is made here too, so both answers cost the same.
         settings.serializer().dumps({"i": 0, "r": 0})
         context = {"language": language, "register_url": f"{settings.public_base_url}/register"}
-        with force_locale(language):
-            subject = _("Din länk till Min anmälan")
-            text = render_template("email/my_registration_unknown.txt", **context)
-            html = render_template("email/my_registration_unknown.html", **context)
-        queue_mail(
+        queue_templated_mail(
             session,
             key=f"my-registration-link:{secrets.token_hex(16)}",
             to=contact.email,
-            subject=subject,
-            text=text,
-            html=html,
-            headers={"Content-Language": language},
+            template="email/my_registration_unknown",
+            subject=_l("Din länk till Min anmälan"),
+            language=language,
+            context=context,
         )
     else:
         settings.serializer().dumps({"i": 0, "r": 0})

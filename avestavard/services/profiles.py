@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from flask import render_template
-from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -46,7 +45,7 @@ from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import is_coordinator, require_coordinator
 from avestavard.services.export import host_record, matches_for, newcomer_record
 from avestavard.services.i18n import translate as _
-from avestavard.services.mail import queue_mail
+from avestavard.services.mail import queue_templated_mail
 from matching import default_normalizer, taxonomy
 
 PersonKind = Literal["host", "newcomer"]
@@ -436,19 +435,15 @@ def _queue_confirmation(
         "language": language,
         "my_registration_url": settings.my_registration_url(newcomer),
     }
-    with force_locale(language):
-        subject = _("Bekräfta din anmälan till AvestaVärd")
-        text = render_template("email/registration_confirm.txt", **context)
-        html = render_template("email/registration_confirm.html", **context)
     assert data.email is not None
-    return queue_mail(
+    return queue_templated_mail(
         session,
         key=f"registration-confirm:{hashlib.sha256(nonce.encode()).hexdigest()[:32]}",
         to=data.email,
-        subject=subject,
-        text=text,
-        html=html,
-        headers={"Content-Language": language},
+        template="email/registration_confirm",
+        subject=_l("Bekräfta din anmälan till AvestaVärd"),
+        language=language,
+        context=context,
     )
 
 

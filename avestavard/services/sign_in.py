@@ -12,9 +12,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,7 @@ from avestavard.models import AuditAction, Host, Role, User
 from avestavard.models.sign_in import SignInLink
 from avestavard.services import audit
 from avestavard.services.audit import Actor
-from avestavard.services.mail import queue_mail
+from avestavard.services.mail import queue_templated_mail
 
 LIFETIME = timedelta(minutes=15)
 
@@ -46,18 +45,14 @@ def _queue_link(session: Session, user: User, *, now: datetime, base_url: str) -
     session.flush()
     language = user.preferred_language if user.preferred_language in ("sv", "en") else "sv"
     context = {"url": f"{base_url.rstrip('/')}/login/link/{key}", "minutes": 15}
-    with force_locale(language):
-        subject = _("Din inloggningslänk till AvestaVärd")
-        text = render_template("email/sign_in_link.txt", **context)
-        html = render_template("email/sign_in_link.html", language=language, **context)
-    queue_mail(
+    queue_templated_mail(
         session,
         key=f"sign-in-link:{link.id}",
         to=user.email,
-        subject=subject,
-        text=text,
-        html=html,
-        headers={"Content-Language": language},
+        template="email/sign_in_link",
+        subject=_l("Din inloggningslänk till AvestaVärd"),
+        language=language,
+        context=context,
     )
     return link
 
