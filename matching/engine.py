@@ -45,6 +45,7 @@ from matching.profiles import HistoryEntry, HostProfile, NewcomerProfile, unique
 from matching.reasons import Fit, Reason, fit_of
 from matching.scoring import Weights, life_stage, pair_dot, rescore, shortlist, wish_fit
 from matching.taxonomy import Taxonomy
+from matching.wishes import age_wish_holds
 
 __all__ = ["Candidate", "Proposal", "propose"]
 
@@ -696,14 +697,9 @@ class _Explainer:
             if household == HOUSEHOLD_CODES[name]:
                 out.append(self._wish(code, "household", name))
         born_w, born_o = self.birth[wisher_side][wi], self.birth[other_side][oj]
-        if pref.age is not None and born_w == born_w and born_o == born_o:
-            diff = born_w - born_o
-            if (
-                (pref.age == "older" and diff >= 10)
-                or (pref.age == "younger" and diff <= -10)
-                or (pref.age == "same" and abs(diff) <= 8)
-            ):
-                out.append(self._wish(code, "age", pref.age))
+        known = born_w == born_w and born_o == born_o  # not NaN
+        if pref.age is not None and known and age_wish_holds(pref.age, born_w - born_o):
+            out.append(self._wish(code, "age", pref.age))
         other_area = self.area[other_side][oj]
         if other_area >= 0 and pool.areas[other_area] in pref.areas:
             out.append(self._wish(code, "area", pool.areas[other_area]))

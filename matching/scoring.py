@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from matching.features import AGE_CODES, SAME_GENDER, PoolFeatures, SideFeatures
+from matching.wishes import age_wish_holds
 
 __all__ = [
     "HOUSEHOLD_FIT",
@@ -113,11 +114,10 @@ def life_stage(
 
 
 def _age_wish(code: np.ndarray, wisher_born: np.ndarray, other_born: np.ndarray) -> np.ndarray:
-    # "older" means the other person is at least ten years older than the one who wishes.
-    diff = wisher_born - other_born  # > 0 when the other is older
-    older = (code == AGE_CODES["older"]) & (diff >= 10)
-    younger = (code == AGE_CODES["younger"]) & (diff <= -10)
-    same = (code == AGE_CODES["same"]) & (np.abs(diff) <= 8)
+    gap = wisher_born - other_born  # > 0 when the other is older
+    older = (code == AGE_CODES["older"]) & age_wish_holds("older", gap)
+    younger = (code == AGE_CODES["younger"]) & age_wish_holds("younger", gap)
+    same = (code == AGE_CODES["same"]) & age_wish_holds("same", gap)
     return (older | younger | same).astype(np.float32)
 
 

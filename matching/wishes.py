@@ -262,15 +262,29 @@ def read_wishes(
     return PreferenceParser(normalizer, areas).clauses(text)
 
 
+# How the age wishes are read: "older" and "younger" mean at least ten years apart, "the same
+# age" at most eight years apart.
+AGE_GAP_OLDER_YOUNGER = 10
+AGE_GAP_SAME = 8
+
+
+def age_wish_holds(wish: str, gap: Any) -> Any:
+    """Whether an age wish ("older", "younger", "same") holds for a gap in birth years.
+
+    ``gap`` is the wisher's birth year minus the other person's (> 0 when the other is older):
+    a number, or a NumPy array for many pairs at once (then an array of booleans).
+    """
+    if wish == "older":
+        return gap >= AGE_GAP_OLDER_YOUNGER
+    if wish == "younger":
+        return gap <= -AGE_GAP_OLDER_YOUNGER
+    return abs(gap) <= AGE_GAP_SAME
+
+
 def _age_holds(wish: str, wisher_born: int | None, other_born: int | None) -> bool | None:
     if wisher_born is None or other_born is None:
         return None
-    diff = wisher_born - other_born  # > 0 when the other is older
-    if wish == "older":
-        return diff >= 10
-    if wish == "younger":
-        return diff <= -10
-    return abs(diff) <= 8
+    return bool(age_wish_holds(wish, wisher_born - other_born))
 
 
 def wish_outcomes(

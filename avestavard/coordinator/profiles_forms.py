@@ -50,7 +50,7 @@ class HostInterviewForm(FlaskForm):
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i namnet.")), Length(max=200)])
     email = EmailField(_l("E-postadress"), validators=[Optional(), Length(max=254)])
     phone = TelField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
-    birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=4)])
+    birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=20)])
     area = SelectField(_l("Område"), validators=[Optional()])
     household = RadioField(_l("Hushåll"), validators=[Optional()])
     languages = MultiCheckboxField(_l("Språk"))
@@ -94,7 +94,7 @@ class HostInterviewForm(FlaskForm):
         check_phone(field)
 
     def validate_birth_year(self, field: Any) -> None:
-        """Four digits, not in the future."""
+        """A birth year by the import's rule, not in the future."""
         parse_birth_year(field.data)
 
     def validate_paused_until(self, field: Any) -> None:
@@ -114,7 +114,7 @@ class NewcomerEditForm(FlaskForm):
     area = SelectField(_l("Område"), validators=[Optional()])
     street_address = StringField(_l("Gatuadress"), validators=[Optional(), Length(max=200)])
     household = RadioField(_l("Hushåll"), validators=[Optional()])
-    birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=4)])
+    birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=20)])
     languages = MultiCheckboxField(_l("Språk"))
     interests = TextAreaField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
     past = _text(_l("Dåtid"))
@@ -157,7 +157,7 @@ class NewcomerEditForm(FlaskForm):
         check_phone(field)
 
     def validate_birth_year(self, field: Any) -> None:
-        """Four digits, not in the future."""
+        """A birth year by the import's rule, not in the future."""
         parse_birth_year(field.data)
 
 

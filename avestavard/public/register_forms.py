@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -25,6 +24,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from avestavard.forms import FlaskForm
+from avestavard.imports.normalize import NormalizationError
+from avestavard.imports.normalize import parse_birth_year as read_birth_year
 from avestavard.models import Household
 from avestavard.services.profiles import (
     COMMON_LANGUAGES,
@@ -99,14 +100,18 @@ def contact_language_choices() -> list[tuple[str, str]]:
 
 
 def parse_birth_year(raw: str | None) -> int | None:
-    """A four-digit year between 1900 and this year, or None when empty."""
-    if raw is None or not raw.strip():
-        return None
-    text = raw.strip()
-    # ASCII digits only: str.isdigit() also accepts ①②③④ and ¹⁹⁸⁵, which int() refuses.
-    if not (re.fullmatch(r"[0-9]{4}", text) and 1900 <= int(text) <= date.today().year):
-        raise ValidationError(str(_l("Skriv födelseåret med fyra siffror, till exempel 1985.")))
-    return int(text)
+    """The birth year in what was typed, or None when empty.
+
+    The import's rule (:func:`avestavard.imports.normalize.parse_birth_year`, counted from
+    today): "1985", "85", "1985-04-19" and a personal identity number give 1985 in the form as
+    in the Excel import. Digits that only look like digits (①②③④, ¹⁹⁸⁵) are refused.
+    """
+    try:
+        return read_birth_year(raw, date.today())
+    except NormalizationError as exc:
+        raise ValidationError(
+            str(_l("Skriv födelseåret med fyra siffror, till exempel 1985."))
+        ) from exc
 
 
 def check_email(field: Any) -> None:
@@ -146,7 +151,7 @@ class RegistrationForm(FlaskForm):
         _l("Gatuadress (frivilligt)"), validators=[Optional(), Length(max=200)]
     )
     household = RadioField(_l("Hushåll"), validators=[InputRequired(_l("Välj vilka du bor med."))])
-    birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=4)])
+    birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=20)])
     languages = MultiCheckboxField(_l("Språk du talar"))
     interests = StringField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
     past = TextAreaField(
@@ -188,7 +193,7 @@ class RegistrationForm(FlaskForm):
         check_phone(field)
 
     def validate_birth_year(self, field: Any) -> None:
-        """Four digits, not in the future."""
+        """A birth year by the import's rule, not in the future."""
         parse_birth_year(field.data)
 
     def validate_moved_in(self, field: Any) -> None:

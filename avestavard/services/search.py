@@ -19,11 +19,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import phonenumbers
 from rapidfuzz import fuzz
 from sqlalchemy import Connection, and_, delete, event, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from avestavard.imports.normalize import NormalizationError, normalize_phone
 from avestavard.models import Host, Newcomer
 from avestavard.models.letters import LetterHousehold, Resident
 from avestavard.models.search import SearchToken
@@ -42,8 +42,6 @@ WORD_THRESHOLD = 75.0
 PREFIX_SCORE = 95.0
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_PHONE_CHARS = re.compile(r"[\s\-()./]")
-_PHONE_QUERY = re.compile(r"^\+?\d{6,15}$")
 _FOLD_EXTRA = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "ı": "i"})
 
 
@@ -60,18 +58,18 @@ def fold_words(text: str | None) -> list[str]:
 
 
 def phone_digits(text: str | None, region: str = "SE") -> str | None:
-    """A phone number as E.164 digits without "+" (``"070-118 44 35"`` -> ``"46701184435"``)."""
+    """A phone number as E.164 digits without "+" (``"070-118 44 35"`` -> ``"46701184435"``).
+
+    The import's and the forms' rule (:func:`avestavard.imports.normalize.normalize_phone`), so
+    a number is found however it was typed; None when the text is not a valid phone number.
+    """
     if not text:
         return None
-    cleaned = _PHONE_CHARS.sub("", text)
-    if not _PHONE_QUERY.match(cleaned):
-        return None
     try:
-        number = phonenumbers.parse(cleaned, region)
-    except phonenumbers.NumberParseException:
+        number = normalize_phone(text, region)
+    except NormalizationError:
         return None
-    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return formatted.lstrip("+")
+    return number.lstrip("+") if number else None
 
 
 def interest_ids(words: Iterable[str]) -> set[str]:

@@ -140,7 +140,7 @@ def test_register_page_may_be_framed_by_the_municipality_only(client, app):
 
 def test_errors_are_shown_next_to_fields_and_typed_values_kept(client, app):
     response = post_registration(
-        client, email="not-an-email", phone="12", area="", birth_year="85", privacy_consent=None
+        client, email="not-an-email", phone="12", area="", birth_year="3001", privacy_consent=None
     )
     assert response.status_code == 400
     html = unescape(response.get_data(as_text=True))
