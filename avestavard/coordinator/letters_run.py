@@ -14,7 +14,7 @@ from avestavard.coordinator import bp
 from avestavard.extensions import db
 from avestavard.jobs.scheduler import DAILY_JOBS, TIMEZONE, run_daily_job
 from avestavard.models import utcnow
-from avestavard.models.letters import JobRun
+from avestavard.models.jobs import JobRun
 from avestavard.security import coordinator_required
 from avestavard.services.letters import LetterSettings, run_letters
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from avestavard.models.letters import JobRun, JobRunStatus
+from avestavard.models.jobs import JobRun, JobRunStatus
 
 
 def process_owner() -> str:

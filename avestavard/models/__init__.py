@@ -6,6 +6,7 @@ from avestavard.models import search as search  # folded search keys
 from avestavard.models.audit import AuditAction, AuditEvent
 from avestavard.models.base import Base, utcnow
 from avestavard.models.figures import FigureEvent, FigureKind
+from avestavard.models.jobs import JobRun, JobRunStatus
 from avestavard.models.mail import OutboxAttempt, OutboxMessage, OutboxStatus
 from avestavard.models.people import (
     Host,
@@ -32,6 +33,8 @@ __all__ = [
     "HostStatus",
     "Household",
     "Interest",
+    "JobRun",
+    "JobRunStatus",
     "Newcomer",
     "NewcomerInterest",
     "NewcomerStatus",

@@ -5,18 +5,16 @@ the address. The personal identity number is never stored; ``Resident.person_key
 hash (HMAC) of it, so the same person is recognised when an overlapping extract is imported.
 
 Uniqueness that protects people from duplicate letters lives in the database: one letter per
-household and stage, one household per address and move-in date, one run of a scheduled job per
-period (``job_runs``).
+household and stage, one household per address and move-in date.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    JSON,
     Enum,
     ForeignKey,
     Index,
@@ -45,14 +43,6 @@ class LetterChannel(enum.StrEnum):
 
     EMAIL = "email"
     PRINT = "print"
-
-
-class JobRunStatus(enum.StrEnum):
-    """State of one run of a scheduled job."""
-
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
 
 
 class LetterHousehold(Base):
@@ -218,28 +208,3 @@ class PendingInmoversImport(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-
-class JobRun(Base):
-    """One run of a scheduled job for one period (e.g. ``letters`` on ``2026-11-28``).
-
-    The unique key makes two scheduler processes started by mistake run a job once per period:
-    the second one's insert fails and it skips.
-    """
-
-    __tablename__ = "job_runs"
-    __table_args__ = (UniqueConstraint("job_name", "period_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_name: Mapped[str] = mapped_column(String(60))
-    period_key: Mapped[str] = mapped_column(String(40))
-    status: Mapped[JobRunStatus] = mapped_column(
-        _enum(JobRunStatus, "job_run_status"), default=JobRunStatus.RUNNING
-    )
-    owner: Mapped[str] = mapped_column(String(120))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-    def __repr__(self) -> str:
-        return f"<JobRun {self.job_name} {self.period_key} {self.status}>"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from avestavard.extensions import db
 from avestavard.jobs.scheduler import DAILY_JOBS, TIMEZONE, run_daily_job
 from avestavard.models import utcnow
-from avestavard.models.letters import JobRun, JobRunStatus
+from avestavard.models.jobs import JobRun, JobRunStatus
 from tests.conftest import csrf_token_from
 
 LETTERS_JOB = next(job for job in DAILY_JOBS if job.name == "letters")

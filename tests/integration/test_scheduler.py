@@ -27,7 +27,8 @@ from avestavard.jobs.scheduler import (
     catch_up,
     run_daily_job,
 )
-from avestavard.models.letters import JobRun, JobRunStatus, Letter, LetterBatch
+from avestavard.models.jobs import JobRun, JobRunStatus
+from avestavard.models.letters import Letter, LetterBatch
 from tests.integration.letters_support import generate_extract, import_bytes, import_sample
 from tests.paths import REPO_ROOT
 
