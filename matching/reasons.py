@@ -13,7 +13,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FIT_BANDS", "LANGUAGE_NAMES", "Fit", "Reason", "fit_of", "join_words", "language_name"]
+__all__ = [
+    "FIT_BANDS",
+    "LANGUAGE_NAMES",
+    "READERS",
+    "Fit",
+    "Reason",
+    "fit_of",
+    "join_words",
+    "language_name",
+]
+
+# The two people of a pair, who may read its reasons written to them.
+READERS = ("host", "newcomer")
 
 LANGUAGE_NAMES: Mapping[str, tuple[str, str]] = {
     "sv": ("svenska", "Swedish"),
@@ -169,6 +181,76 @@ def _wish(params: Mapping[str, Any], lang: str) -> str:
     return join_words(_labels(params.get("items", ()), lang), lang)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _to_pair(code: str, p: Mapping[str, Any], lang: str, reader: str, other: str) -> str | None:
+    """A reason written to one of the pair ("Ni gillar båda fiske"), or None for one that is
+    not theirs to read (it names other people)."""
+    sv = lang == "sv"
+    if not other:
+        if reader == "host":
+            other = "den nyinflyttade" if sv else "the newcomer"
+        else:
+            other = "värden" if sv else "your host"
+    if code == "best_host_elsewhere":
+        return None
+    if code == "shared_interests":
+        words = join_words(_labels(p["items"], lang), lang)
+        return f"Ni gillar båda {words}" if sv else f"You both enjoy {words}"
+    if code == "related_interests":
+        sentences = []
+        for newcomer_item, host_item in p["pairs"]:
+            theirs = str(newcomer_item[lang] if reader == "host" else host_item[lang])
+            mine = str(host_item[lang] if reader == "host" else newcomer_item[lang])
+            sentences.append(
+                f"du gillar {mine} och {other} gillar {theirs}"
+                if sv
+                else f"you enjoy {mine} and {other} enjoys {theirs}"
+            )
+        return _sentence("; ".join(sentences))
+    if code == "shared_tags":
+        words = join_words([f"”{t}”" for t in p["tags"]], lang)
+        return f"Ni nämner båda {words}" if sv else f"You both mention {words}"
+    if code == "text_topics":
+        words = join_words(_labels(p["items"], lang), lang)
+        return f"Ni berättar båda om {words}" if sv else f"You both talk about {words}"
+    if code == "similar_answers":
+        return (
+            "Ni har berättat liknande saker om er själva"
+            if sv
+            else "You told us similar things about yourselves"
+        )
+    if code == "shared_language":
+        words = join_words([language_name(c, lang) for c in p["languages"]], lang)
+        return f"Ni talar båda {words}" if sv else f"You both speak {words}"
+    if code == "same_area":
+        return f"Ni bor båda i {p['area']}" if sv else f"You both live in {p['area']}"
+    if code == "families":
+        return "Ni är båda familjer med barn" if sv else "You are both families with children"
+    if code == "same_household":
+        if p["household"] == "couple":
+            return "Ni bor båda med partner" if sv else "You both live with a partner"
+        return "Ni bor båda ensamma" if sv else "You both live alone"
+    if code == "close_in_age":
+        if int(p["years"]) == 0:
+            return "Ni är jämnåriga" if sv else "You are the same age"
+        return "Ni är nära varandra i ålder" if sv else "You are close in age"
+    if code in ("wish_met", "host_wish_met"):
+        what = _wish(p, lang)
+        # wish_met is the newcomer's wish, host_wish_met the host's.
+        own = (code == "host_wish_met") == (reader == "host")
+        if own:
+            return f"Du önskade: {what}" if sv else f"You asked for: {what}"
+        return (
+            f"Du passar det {other} önskade: {what}"
+            if sv
+            else f"You fit what {other} asked for: {what}"
+        )
+    raise ValueError(f"unknown reason code {code!r}")
+
+
 # Score (0-1) from which a fit reads "Mycket god" / "God"; below, "Möjlig". On the shared
 # sample the planted host scores 0.51-0.64 (quartiles, median 0.59) and the other shown
 # candidates 0.38-0.45 (median 0.41).
@@ -281,6 +363,18 @@ class Reason:
             what = _wish(p, lang)
             return f"Värden önskade: {what}" if sv else f"The host asked for: {what}"
         raise ValueError(f"unknown reason code {self.code!r}")
+
+    def to_reader(self, reader: str, lang: str = "sv", other: str = "") -> str | None:
+        """The reason written to one of the pair, in the second person.
+
+        ``reader`` is ``"host"`` or ``"newcomer"``, ``other`` the first name of the other one
+        ("Du passar det Amir önskade: …"). Swedish speaks to the pair as "ni" ("Ni gillar båda
+        fiske"), English as "you" ("You both enjoy fishing"). None for a reason that is not
+        theirs to read: ``best_host_elsewhere`` is about other people.
+        """
+        if reader not in READERS:
+            raise ValueError(f"unknown reader {reader!r}")
+        return _to_pair(self.code, self.params, "en" if lang == "en" else "sv", reader, other)
 
     def __str__(self) -> str:
         return self.text("sv")

@@ -14,7 +14,7 @@ the data itself: rejected proposals, declined matches and ended matches.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,21 @@ if TYPE_CHECKING:
 
 # Reason codes whose wording names other people; shown only where names are at hand.
 NAMING_REASON_CODES = frozenset({"best_host_elsewhere"})
+
+
+def pair_reasons(
+    codes: Iterable[Mapping[str, Any]], reader: str, lang: str, other: str = ""
+) -> list[str]:
+    """Stored reason codes written to the ``reader`` of the pair ("host" or "newcomer") in
+    ``lang``, ``other`` being the other one's first name ("Ni gillar båda fiske").
+
+    The matcher words reasons in Swedish and English; other languages get none, and reasons
+    about other people are left out.
+    """
+    if lang not in ("sv", "en"):
+        return []
+    worded = (Reason.from_dict(code).to_reader(reader, lang, other) for code in codes)
+    return [text for text in worded if text]
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -175,6 +190,10 @@ class Match(Base):
     score: Mapped[float | None] = mapped_column(Float)
     reasons_sv: Mapped[list[str]] = mapped_column(JSON, default=list)
     reasons_en: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The approved proposal's reasons as data, worded for whoever reads them.
+    reason_codes: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
 
     proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -229,6 +248,12 @@ class Match(Base):
         on a proposal and not needed here.
         """
         return list(self.reasons_en if lang == "en" else self.reasons_sv)
+
+    def reasons_to(self, reader: str, lang: str) -> list[str]:
+        """The reasons written to the host (``reader="host"``) or to the newcomer, in ``lang``:
+        "Ni gillar båda fiske", never the coordinators' wording."""
+        other = self.newcomer.first_name if reader == "host" else self.host.first_name
+        return pair_reasons(self.reason_codes, reader, lang, other)
 
     def __repr__(self) -> str:
         return f"<Match {self.id} {self.state.value}>"

@@ -48,6 +48,7 @@ from avestavard.models.matches import (
     MatchProposal,
     MatchState,
     ProposalStatus,
+    pair_reasons,
 )
 from avestavard.services import audit, matching_adapter
 from avestavard.services.audit import Actor, SystemActor
@@ -582,6 +583,7 @@ def _create_match(
         score=proposal.score if proposal else None,
         reasons_sv=list(proposal.reasons_sv) if proposal else [],
         reasons_en=list(proposal.reasons_en) if proposal else [],
+        reason_codes=list(proposal.reason_codes) if proposal else [],
         proposed_at=proposal.computed_at if proposal else now,
         approved_at=now,
         approved_by_id=actor.id,
@@ -767,8 +769,7 @@ def _host_mail(
     host: Host,
     newcomer: Newcomer,
     *,
-    reasons_sv: Sequence[str],
-    reasons_en: Sequence[str],
+    reason_codes: Sequence[Mapping[str, Any]],
     note: str,
     accept_url: str,
     decline_url: str,
@@ -784,7 +785,7 @@ def _host_mail(
             "languages": language_names(newcomer.languages or [], language),
             "area": newcomer.area or "",
             "household": household_label(newcomer.household),
-            "reasons": list(reasons_en if language == "en" else reasons_sv),
+            "reasons": pair_reasons(reason_codes, "host", language, newcomer.first_name),
             "note": note,
             "accept_url": accept_url,
             "decline_url": decline_url,
@@ -828,8 +829,7 @@ def preview_host_mail(
     return _host_mail(
         host,
         newcomer,
-        reasons_sv=proposal.reasons_sv if proposal else [],
-        reasons_en=proposal.reasons_en if proposal else [],
+        reason_codes=proposal.reason_codes if proposal else [],
         note=clean_note(note),
         accept_url=settings.answer_url("…", language),
         decline_url=settings.answer_url("…", language),
@@ -860,8 +860,7 @@ def _notify_host(
     mail = _host_mail(
         host,
         newcomer,
-        reasons_sv=match.reasons_sv,
-        reasons_en=match.reasons_en,
+        reason_codes=match.reason_codes,
         note=match.coordinator_note,
         accept_url=settings.answer_url(answer_token(settings, match, "accept"), language),
         decline_url=settings.answer_url(answer_token(settings, match, "decline"), language),
@@ -1148,8 +1147,7 @@ def introduce(
             "host_phone": host.phone or "",
             "host_area": host.area or "",
             "host_languages": language_names(host.languages or [], language),
-            # The matcher writes reasons in Swedish and English only.
-            "reasons": match.reasons(language) if language in ("sv", "en") else [],
+            "reasons": match.reasons_to("newcomer", language),
         }
         queue_templated_mail(
             session,
