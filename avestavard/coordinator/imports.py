@@ -91,12 +91,16 @@ def imports() -> str | tuple[str, int]:
         path = folder / f"{upload_id}.xlsx"
         path.write_bytes(data)
         filename = Path(form.workbook.data.filename or "fil.xlsx").name[:200]
+        kept = False
         try:
             summary = _run(path, dry_run=True)
+            kept = True
         except LegacyImportError as exc:
-            path.unlink(missing_ok=True)
             form.workbook.errors = [_("Filen gick inte att läsa: %(reason)s", reason=str(exc))]
             return render_template("coordinator/imports/upload.html", form=form), 400
+        finally:
+            if not kept:  # a refused or failed file is not kept: it holds personal data
+                path.unlink(missing_ok=True)
         session[SESSION_KEY] = {"id": upload_id, "filename": filename, "user": current_user.id}
         return render_template(
             "coordinator/imports/report.html",

@@ -260,7 +260,20 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (first physical line, fields) for each non-blank record."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
     next_line = 1
-    for fields in reader:
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            # The only error csv raises here: a field longer than its limit (128 KiB), as
+            # when an unclosed quote swallows the rest of the file. No extract has one.
+            limit = csv.field_size_limit() // 1024
+            raise InmoversFormatError(
+                f"Ett fält från rad {next_line} är längre än {limit} KiB (ofta ett citattecken "
+                "som aldrig avslutas); filen läses inte / a field from line "
+                f"{next_line} is longer than {limit} KiB; the file is not read"
+            ) from None
         line = next_line
         # A quoted field may span lines: the next record starts after the reader's position.
         next_line = reader.line_num + 1

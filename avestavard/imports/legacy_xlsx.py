@@ -18,12 +18,14 @@ import os
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, Literal, TypedDict
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -55,6 +57,7 @@ from avestavard.imports.normalize import (
     split_phone_numbers,
     unique,
 )
+from avestavard.imports.xlsx_limits import UnsafeWorkbook, check_workbook
 
 SheetKind = Literal["hosts", "newcomers", "matches"]
 
@@ -1304,21 +1307,39 @@ def _read_matches(
 
 def _open_workbook(source: Path | str | bytes | BinaryIO) -> openpyxl.Workbook:
     if isinstance(source, bytes | bytearray):
-        target: str | BinaryIO = io.BytesIO(source)
-    elif isinstance(source, str | os.PathLike):
-        target = os.fspath(source)
-    else:
-        target = source
+        with io.BytesIO(source) as buffer:
+            return _load_checked(buffer)
+    if isinstance(source, str | os.PathLike):
+        try:
+            with open(source, "rb") as file:
+                return _load_checked(file)
+        except OSError as exc:
+            raise LegacyImportError(f"Filen går inte att öppna: {exc.strerror}") from exc
+    return _load_checked(source)
+
+
+def _load_checked(file: BinaryIO) -> openpyxl.Workbook:
+    """Load the workbook once :func:`check_workbook` has found it safe to load."""
+    try:
+        check_workbook(file)
+    except UnsafeWorkbook as exc:
+        raise LegacyImportError(str(exc)) from exc
     with warnings.catch_warnings():
         # openpyxl warns about workbook features it ignores (data validation, styles); they
         # do not change the values read.
         warnings.simplefilter("ignore")
         try:
-            return openpyxl.load_workbook(target, data_only=True)
+            workbook = openpyxl.load_workbook(file, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
             raise LegacyImportError(
-                f"not an Excel workbook (.xlsx) that can be read: {exc}"
+                f"Filen är inte en Excelfil (.xlsx) som går att läsa ({exc})."
             ) from exc
+        except (ParseError, TypeError, AttributeError, IndexError, EOFError, zlib.error) as exc:
+            # openpyxl's readers assume well-formed parts; a damaged one fails in any of these.
+            raise LegacyImportError(
+                "Filen är trasig eller ofullständig. Spara den på nytt i Excel och ladda upp igen."
+            ) from exc
+    return workbook
 
 
 def _classify(

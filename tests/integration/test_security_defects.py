@@ -270,3 +270,169 @@ def test_defect_13_production_refuses_weak_or_missing_settings(monkeypatch):
         with pytest.raises(ConfigError, match=message):
             create_app("production", {**good, **bad})
     assert create_app("production", good).config["SESSION_COOKIE_SECURE"] is True
+
+
+# --------------------------------------------------------------------------- hostile uploads
+
+
+def _workbook_bytes(sheet_xml_edit=None, *, extra_parts=None) -> bytes:
+    """A small real hosts workbook, with its first sheet's XML edited by ``sheet_xml_edit``."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Värdar"
+    sheet.append(["Namn", "E-post", "Telefon", "Dåtid", "Nutid", "Framtid"])
+    sheet.append(["Karin Berg", "karin@example.org", "070-123 45 67", "Lärare", "Pensionär", "Mer"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    edited = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source,
+        zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "xl/worksheets/sheet1.xml" and sheet_xml_edit is not None:
+                data = sheet_xml_edit(data.decode()).encode()
+            target.writestr(entry.filename, data)
+        for name, data in (extra_parts or {}).items():
+            target.writestr(name, data)
+    return edited.getvalue()
+
+
+def _upload_workbook(client, data: bytes):
+    from io import BytesIO
+
+    token = csrf_token_from(client.get("/coordinator/imports").get_data(as_text=True))
+    return client.post(
+        "/coordinator/imports",
+        data={"csrf_token": token, "workbook": (BytesIO(data), "avestavardar.xlsx")},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.fixture
+def upload_dir(tmp_path):
+    return tmp_path / "uploads"
+
+
+@pytest.fixture
+def app_overrides(upload_dir):
+    return {"IMPORT_UPLOAD_DIR": str(upload_dir)}
+
+
+def test_defect_01_stray_cell_far_out_refused_before_loading(app, coordinator_client, upload_dir):
+    import time
+
+    def stray_cell(xml: str) -> str:
+        return xml.replace(
+            "</sheetData>", '<row r="5000"><c r="XFD5000" t="n"><v>1</v></c></row></sheetData>'
+        )
+
+    def merged_everything(xml: str) -> str:
+        return xml.replace(
+            "</sheetData>",
+            '</sheetData><mergeCells count="1"><mergeCell ref="A3:CV90000"/></mergeCells>',
+        )
+
+    def wide_and_long(xml: str) -> str:  # within both limits, but the rectangle is too big
+        return xml.replace(
+            "</sheetData>", '<row r="19000"><c r="GR19000"><v>1</v></c></row></sheetData>'
+        )
+
+    for edit, problem in (
+        (stray_cell, "Bladet ”Värdar” använder 16\u00a0384 kolumner (högst 200)"),
+        (merged_everything, "Bladet ”Värdar” använder 90\u00a0000 rader (högst 20\u00a0000)"),
+        (wide_and_long, "Bladet ”Värdar” har för många celler (högst 250\u00a0000)"),
+    ):
+        data = _workbook_bytes(edit)
+        started = time.perf_counter()
+        response = _upload_workbook(coordinator_client, data)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 400, problem
+        assert problem in unescape(response.get_data(as_text=True))
+        assert elapsed < 10, (problem, elapsed)
+        assert list(upload_dir.glob("*")) == []
+    assert len(_workbook_bytes(stray_cell)) < 10_000  # a few kilobytes were enough before
+    # the same guard holds for the command line
+    path = upload_dir.parent / "stray.xlsx"
+    path.write_bytes(_workbook_bytes(stray_cell))
+    result = app.test_cli_runner().invoke(args=["import-legacy", str(path), "--json"])
+    assert result.exit_code != 0
+    assert "16\u00a0384 kolumner" in result.output
+
+
+_BOMB = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lolololololololololol">'
+    + "".join(
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+        for n in range(1, 10)
+    )
+    + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+    "</sheetData></worksheet>"
+)
+_XXE = (
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Namn &xxe;</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>E-post</t></is></c></row></sheetData></worksheet>'
+)
+
+
+def test_defect_09_damaged_bomb_and_xxe_workbooks_refused(app, coordinator_client, upload_dir):
+    import time
+
+    whole = _workbook_bytes()
+    cases = {
+        "truncated file": (whole[: len(whole) // 2], "inte en Excelfil (.xlsx) som går att läsa"),
+        "truncated sheet": (
+            _workbook_bytes(lambda xml: xml[: len(xml) // 2]),
+            "Filen är trasig eller ofullständig",
+        ),
+        "billion laughs": (_workbook_bytes(lambda xml: _BOMB), "XML-deklarationer (DTD"),
+        "xxe": (_workbook_bytes(lambda xml: _XXE), "XML-deklarationer (DTD"),
+        "bomb in shared strings": (
+            _workbook_bytes(extra_parts={"xl/sharedStrings.xml": _BOMB}),
+            "XML-deklarationer (DTD",
+        ),
+        "not a zip": (b"PK\x03\x04" + b"\x00" * 200, "inte en Excelfil (.xlsx)"),
+    }
+    for case, (data, message) in cases.items():
+        started = time.perf_counter()
+        response = _upload_workbook(coordinator_client, data)
+        html = unescape(response.get_data(as_text=True))
+        assert response.status_code == 400, case
+        assert "Filen gick inte att läsa: " in html and message in html, case
+        assert "root:" not in html, case
+        assert time.perf_counter() - started < 5, case
+        assert list(upload_dir.glob("*")) == [], case
+    # a sound file still reads after all that
+    assert _upload_workbook(coordinator_client, whole).status_code == 200
+
+
+def test_defect_09_csv_field_over_128_kib_refused(app, coordinator_client):
+    from io import BytesIO
+
+    from avestavard.models.letters import PendingInmoversImport
+    from tests.integration.letters_support import HEADER
+
+    row = "19850101-1234;Amira;" + "H" * (130 * 1024) + ";;Parkstigen 1;774 42;AVESTA;2026-11-01;"
+    page = coordinator_client.get("/coordinator/letters/import").get_data(as_text=True)
+    response = coordinator_client.post(
+        "/coordinator/letters/import",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "file": (BytesIO(f"{HEADER}\n{row}\n".encode()), "inflyttade.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    html = unescape(response.get_data(as_text=True))
+    assert "Ett fält från rad 2 är längre än 128 KiB" in html
+    with app.app_context():
+        assert db.session.scalar(select(PendingInmoversImport)) is None
