@@ -526,17 +526,8 @@ def match_end(match_id: int) -> Response | tuple[str, int]:
 
 @bp.app_context_processor
 def match_template_helpers() -> dict[str, object]:
-    """Helpers for the profile pages, which list a person's matches."""
-
-    def matches_of_person(person: object) -> list[object]:
-        if person is None:
-            return []
-        return list(service.matches_of_person(db.session, person))
-
-    return {
-        "matches_of_person": matches_of_person,
-        "match_state_label": service.state_label,
-    }
+    """The match state in words, for every page that lists matches (the person pages too)."""
+    return {"match_state_label": service.state_label}
 
 
 @bp.app_template_global("fit_label")

@@ -13,6 +13,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from avestavard.coordinator import bp
+from avestavard.coordinator.notes_forms import NoteForm
+from avestavard.coordinator.outbox import STATUS_LABELS
 from avestavard.coordinator.profiles_forms import (
     ActionForm,
     EraseForm,
@@ -22,11 +24,13 @@ from avestavard.coordinator.profiles_forms import (
 )
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
-from avestavard.models import HostStatus, Household, NewcomerStatus
+from avestavard.models import Host, HostStatus, Household, NewcomerStatus, utcnow
 from avestavard.public.register_forms import parse_birth_year
 from avestavard.security import coordinator_required
 from avestavard.services.accounts import AccountSettings
 from avestavard.services.export import to_json
+from avestavard.services.notes import PersonKind, may_edit
+from avestavard.services.person_page import person_page
 from avestavard.services.profiles import (
     HostProfileInput,
     NewcomerProfileInput,
@@ -117,18 +121,45 @@ def new_host() -> Response | tuple[str, int] | str:
     return render_template("coordinator/profiles/host_form.html", form=form, host=None), status
 
 
+def render_person_page(
+    kind: PersonKind,
+    person_id: int,
+    *,
+    note_form: NoteForm | None = None,
+    account_form: HostAccountForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """A host's or newcomer's page: profile, matches, proposals, letters, mails, notes and the
+    timeline (the view and reading the notes are audit-logged by the service)."""
+    page = person_page(db.session, current_user, kind, person_id)
+    db.session.commit()
+    if kind == "host":
+        assert isinstance(page.person, Host)
+        template = "coordinator/profiles/host_detail.html"
+        extra: dict[str, Any] = {
+            "host": page.person,
+            "account_form": account_form or HostAccountForm(email=page.person.email),
+        }
+    else:
+        template = "coordinator/profiles/newcomer_detail.html"
+        extra = {"newcomer": page.person, "action_form": ActionForm()}
+    now = utcnow()
+    return render_template(
+        template,
+        page=page,
+        note_form=note_form or NoteForm(formdata=None),
+        editable_notes={n.id for n in page.notes if may_edit(n, current_user, now)},
+        erase_form=EraseForm(),
+        mail_status_labels=STATUS_LABELS,
+        **extra,
+    ), status
+
+
 @bp.route("/hosts/<int:host_id>")
 @coordinator_required
-def host_detail(host_id: int) -> str:
-    """A host's profile (the view is audit-logged)."""
-    host = get_host(db.session, current_user, host_id)
-    db.session.commit()
-    return render_template(
-        "coordinator/profiles/host_detail.html",
-        host=host,
-        account_form=HostAccountForm(email=host.email),
-        erase_form=EraseForm(),
-    )
+def host_detail(host_id: int) -> tuple[str, int]:
+    """A host's page: everything about them in one place (the view is audit-logged)."""
+    return render_person_page("host", host_id)
 
 
 @bp.route("/hosts/<int:host_id>/edit", methods=["GET", "POST"])
@@ -179,14 +210,7 @@ def host_account(host_id: int) -> str | tuple[str, int]:
             return render_template(
                 "coordinator/profiles/host_account_link.html", link=link, host_id=host_id
             )
-    host = get_host(db.session, current_user, host_id)
-    db.session.commit()
-    return render_template(
-        "coordinator/profiles/host_detail.html",
-        host=host,
-        account_form=form,
-        erase_form=EraseForm(),
-    ), 400
+    return render_person_page("host", host_id, account_form=form, status=400)
 
 
 @bp.route("/hosts/<int:host_id>/extract.json")
@@ -243,16 +267,9 @@ def newcomer_input(form: NewcomerEditForm, *, read_status: bool = True) -> Newco
 
 @bp.route("/newcomers/<int:newcomer_id>")
 @coordinator_required
-def newcomer_detail(newcomer_id: int) -> str:
-    """A newcomer's profile (the view is audit-logged)."""
-    newcomer = get_newcomer(db.session, current_user, newcomer_id)
-    db.session.commit()
-    return render_template(
-        "coordinator/profiles/newcomer_detail.html",
-        newcomer=newcomer,
-        action_form=ActionForm(),
-        erase_form=EraseForm(),
-    )
+def newcomer_detail(newcomer_id: int) -> tuple[str, int]:
+    """A newcomer's page: everything about them in one place (the view is audit-logged)."""
+    return render_person_page("newcomer", newcomer_id)
 
 
 @bp.route("/newcomers/<int:newcomer_id>/edit", methods=["GET", "POST"])

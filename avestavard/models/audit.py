@@ -79,6 +79,7 @@ class AuditAction(enum.StrEnum):
     WITHDRAW = "withdraw"
     NOTE_CREATE = "note-create"
     NOTE_UPDATE = "note-update"
+    NOTE_VIEW = "note-view"
 
     def label(self, locale: str = "sv") -> str:
         """What the action is called in the interface, in Swedish or English."""
@@ -156,6 +157,7 @@ AUDIT_ACTION_LABELS: dict[AuditAction, tuple[str, str]] = {
     AuditAction.WITHDRAW: ("Drog tillbaka sin anmälan", "Withdrew their registration"),
     AuditAction.NOTE_CREATE: ("Skrev anteckning", "Wrote a note"),
     AuditAction.NOTE_UPDATE: ("Ändrade anteckning", "Edited a note"),
+    AuditAction.NOTE_VIEW: ("Läste anteckningar", "Read the notes"),
 }
 
 

@@ -1505,14 +1505,3 @@ def get_own_newcomer(session: Session, actor: Actor, newcomer_id: int) -> tuple[
         raise NotFound(_("Personen finns inte."))
     audit.record(session, actor, AuditAction.VIEW, "newcomer", newcomer_id)
     return match.newcomer, match
-
-
-def matches_of_person(session: Session, person: object) -> Sequence[Match]:
-    """A host's or a newcomer's matches, newest first (for the coordinators' profile pages)."""
-    if isinstance(person, Host):
-        condition = Match.host_id == person.id
-    elif isinstance(person, Newcomer):
-        condition = Match.newcomer_id == person.id
-    else:
-        return []
-    return session.scalars(select(Match).where(condition).order_by(Match.id.desc())).all()

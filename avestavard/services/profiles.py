@@ -46,6 +46,7 @@ from avestavard.services.authorization import is_coordinator, require_coordinato
 from avestavard.services.export import host_record, matches_for, newcomer_record
 from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_templated_mail
+from avestavard.services.notes import note_record, notes_of
 from matching import default_normalizer, taxonomy
 
 PersonKind = Literal["host", "newcomer"]
@@ -875,6 +876,9 @@ def export_person(
         extract["matches"] = matches_for(session, newcomer_id=newcomer.id)
     else:
         raise NotFound()
+    extract["notes"] = [
+        note_record(note) for note in notes_of(session, actor, kind, person_id, record_view=False)
+    ]
     extract["emails"] = [
         {
             "subject": m.subject,

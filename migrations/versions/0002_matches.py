@@ -45,7 +45,9 @@ def upgrade():
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["host_id"], ["hosts.id"], name=op.f("fk_match_proposals_host_id_hosts"),
+            ["host_id"],
+            ["hosts.id"],
+            name=op.f("fk_match_proposals_host_id_hosts"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
@@ -73,8 +75,16 @@ def upgrade():
         sa.Column(
             "state",
             sa.Enum(
-                "approved", "host_notified", "accepted", "declined", "introduced", "met", "ended",
-                name="match_state", native_enum=False, length=16,
+                "approved",
+                "host_notified",
+                "accepted",
+                "declined",
+                "introduced",
+                "met",
+                "ended",
+                name="match_state",
+                native_enum=False,
+                length=16,
             ),
             nullable=False,
         ),

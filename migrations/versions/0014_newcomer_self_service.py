@@ -16,9 +16,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("newcomers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column("self_updated_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("self_updated_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():

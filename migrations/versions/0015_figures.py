@@ -128,7 +128,9 @@ def _backfill(bind):
                 events.move("newcomers", "matched", "closed", closed_at)
             else:
                 events.move("newcomers", "waiting", "closed", closed_at, since_before=since)
-                events.add("wait_ended", closed_at, max(0, (_day(closed_at) - since).days), "closed")
+                events.add(
+                    "wait_ended", closed_at, max(0, (_day(closed_at) - since).days), "closed"
+                )
 
     for h in bind.execute(sa.select(hosts)).mappings():
         created = _aware(h["created_at"])
@@ -184,9 +186,7 @@ def _backfill(bind):
     for row in bind.execute(sa.select(letters.c.stage, letters.c.channel, letters.c.run_date)):
         events.add("letter", row.run_date, 1, row.channel, row.stage)
     for row in bind.execute(
-        sa.select(outbox.c.last_attempt_at, outbox.c.created_at).where(
-            outbox.c.status == "failed"
-        )
+        sa.select(outbox.c.last_attempt_at, outbox.c.created_at).where(outbox.c.status == "failed")
     ):
         events.add("mail_failed", row.last_attempt_at or row.created_at)
     return events.rows
