@@ -1,14 +1,14 @@
 """coordinators' notes on a host or a newcomer
 
 Revision ID: 0016_notes
-Revises: 0010_never_reuse_ids
+Revises: 0016_pair_reasons
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_notes"
-down_revision = "0010_never_reuse_ids"
+down_revision = "0016_pair_reasons"
 branch_labels = None
 depends_on = None
 
