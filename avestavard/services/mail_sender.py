@@ -53,7 +53,6 @@ Message-ID as the first copy, and mail programs can recognise it.
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import logging
@@ -70,9 +69,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
 from email.header import Header
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
-from email.policy import Compat32
-from email.utils import format_datetime, formataddr, parseaddr
+from email.policy import Policy
+from email.utils import format_datetime, parseaddr
 from enum import Enum
 from typing import Any, cast
 
@@ -238,26 +238,42 @@ class _Row:
 # --------------------------------------------------------------------------- composing
 
 
-class _PreparedHeaders(Compat32):
-    """compat32 that writes header values as given: :func:`compose` has encoded and folded them.
+class _FoldedByHeader:
+    """Free-text headers (Subject, List-Unsubscribe ...) folded by :class:`email.header.Header`.
 
-    The modern policies parse and refold every header while writing (about 0.5 ms a message,
-    more than the whole SMTP exchange on a local network) and compat32 re-encodes each one;
-    our values are already RFC 2047 encoded by the standard library's ``Header``.
+    The policies' own folder in Python 3.11 drops the space between two encoded-words at a
+    fold (CPython gh-144156) and wraps a long URL in encoded-words, which List-Unsubscribe
+    readers do not decode. ``Header`` keeps ASCII as it is, folded at spaces, and writes anything
+    else as UTF-8 encoded-words that never split a character.
     """
 
-    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
-        return f"{name}: {value}{self.linesep}"
+    name: str
+
+    def fold(self, *, policy: Policy) -> str:
+        value = str(self)
+        charset = "us-ascii" if value.isascii() else "utf-8"
+        folded = Header(value, charset, header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {folded}{policy.linesep}"
 
 
-_FAST_POLICY = _PreparedHeaders(linesep="\r\n", max_line_length=78)
-# A non-ASCII address needs SMTPUTF8 and raw UTF-8 headers: the general (slower) policy.
-_UTF8_POLICY = policy.SMTPUTF8.clone(cte_type="7bit")
-_FOLD_AT = 76
-_LONGEST_7BIT_LINE = 998
+class _HeaderClasses(HeaderRegistry):
+    """The standard header classes, free text folded by ``Header``; each class made once."""
+
+    @functools.cache  # noqa: B019  (one registry for the life of the process)
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        header = super().__getitem__(name)
+        if issubclass(header, UnstructuredHeader):
+            return type(header.__name__, (_FoldedByHeader, header), {})
+        return header
 
 
-@functools.lru_cache(maxsize=8)
+# Bodies that are not plain ASCII go quoted-printable or base64: the message is 7bit and any
+# relay takes it. Non-ASCII header values are RFC 2047 encoded and every line folded by the policy.
+_POLICY = policy.SMTP.clone(cte_type="7bit", header_factory=_HeaderClasses())
+# A non-ASCII address is written in UTF-8 (RFC 6532) and sent with SMTPUTF8.
+_UTF8_POLICY = _POLICY.clone(utf8=True)
+
+
 def _domain_of(address: str) -> str:
     return parseaddr(address)[1].rpartition("@")[2] or "avestavard.invalid"
 
@@ -266,59 +282,6 @@ def message_id_for(key: str, mail_from: str) -> str:
     """The Message-ID of the message queued under ``key``: the same for every copy sent."""
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
     return f"<outbox.{digest}@{_domain_of(mail_from)}>"
-
-
-def _encoded_words(text: str, first_line_used: int) -> str:
-    """RFC 2047 "B" encoded-words, folded so that no line passes 76 characters.
-
-    A word never splits a character (its UTF-8 bytes stay together), as RFC 2047 requires.
-    ``first_line_used`` is what the line already holds (``Subject: ``).
-    """
-    # An encoded-word is "=?utf-8?b?" + base64 + "?=": 12 characters plus 4 per 3 bytes.
-    budget = max(6, (_FOLD_AT - first_line_used - 12) // 4 * 3)
-    data = text.encode("utf-8")
-    words = []
-    start = 0
-    while start < len(data):
-        end = min(start + budget, len(data))
-        while end < len(data) and data[end] & 0xC0 == 0x80:
-            end -= 1  # back to the first byte of the character
-        words.append(base64.b64encode(data[start:end]).decode("ascii"))
-        start = end
-        budget = (_FOLD_AT - 1 - 12) // 4 * 3  # the next lines start with one space
-    return "\r\n ".join(f"=?utf-8?b?{word}?=" for word in words)
-
-
-def _header_value(name: str, value: str) -> str:
-    """RFC 2047 encoded (if not ASCII) and folded (if long) header value, CRLF line ends."""
-    if not value.isascii():
-        return _encoded_words(value, len(name) + 2)
-    if len(name) + len(value) + 2 <= _FOLD_AT:
-        return value
-    return Header(value, "us-ascii", header_name=name).encode(linesep="\r\n")
-
-
-@functools.lru_cache(maxsize=8)
-def _address_value(name: str, value: str) -> str:
-    display, addr = parseaddr(value)
-    if not display:
-        return addr
-    if display.isascii():
-        return formataddr((display, addr))
-    return f"{_encoded_words(display, len(name) + 2)} <{addr}>"
-
-
-def _text_part(subtype: str, body: str) -> EmailMessage:
-    part = EmailMessage(policy=_FAST_POLICY)
-    data = body.replace("\r\n", "\n").encode("utf-8")
-    part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
-    if data.isascii() and all(len(line) <= _LONGEST_7BIT_LINE for line in data.split(b"\n")):
-        part.set_raw("Content-Transfer-Encoding", "7bit")
-        part.set_payload(data.decode("ascii"))
-    else:
-        part.set_raw("Content-Transfer-Encoding", "base64")
-        part.set_payload(base64.encodebytes(data).decode("ascii"))
-    return part
 
 
 def _header_fields(
@@ -362,76 +325,31 @@ def compose(
     headers: Mapping[str, str],
     date: datetime,
 ) -> EmailMessage:
-    """The email for one outbox row: text, or text + HTML as multipart/alternative.
-
-    Serialise it with :func:`message_bytes`. Non-ASCII headers are RFC 2047 encoded and bodies
-    that are not plain ASCII are base64, so the message is 7bit and any relay takes it.
-    """
-    fields = _header_fields(settings, key, to, subject, date, headers)
-    if not to.isascii():
-        return _compose_utf8(fields, text, html)
-    message = EmailMessage(policy=_FAST_POLICY)
-    for name, value in fields:
-        if name in ("From", "Reply-To"):
-            message.set_raw(name, _address_value(name, value))
-        else:
-            message.set_raw(name, _header_value(name, value))
-    message.set_raw("MIME-Version", "1.0")
-    if html is None:
-        body = _text_part("plain", text)
-        for name, value in body.items():
-            message.set_raw(name, value)
-        message.set_payload(body.get_payload())
-        return message
-    boundary = f"=_avestavard_{uuid.uuid4().hex}"
-    # Folded by hand, like every value here.
-    message.set_raw("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"')
-    message.set_payload([_text_part("plain", text), _text_part("html", html)])
-    return message
-
-
-def _compose_utf8(fields: list[tuple[str, str]], text: str, html: str | None) -> EmailMessage:
-    message = EmailMessage(policy=_UTF8_POLICY)
-    for name, value in fields:
-        message[name] = value
+    """The email for one outbox row: text, or text and HTML as multipart/alternative."""
+    message = EmailMessage(policy=_POLICY if to.isascii() else _UTF8_POLICY)
+    # The body first: setting it clears and moves the Content-* headers (Content-Language).
     message.set_content(text)
     if html is not None:
+        # A boundary of our own: the generator would otherwise search the parts for its own.
+        message.make_alternative(boundary=f"=_avestavard_{uuid.uuid4().hex}")
         message.add_alternative(html, subtype="html")
+    for name, value in _header_fields(settings, key, to, subject, date, headers):
+        message[name] = _address_header(name, value) if name in _SETTINGS_HEADERS else value
     return message
 
 
-_NEWLINES = re.compile(r"\r\n|\r|\n")
-_BOUNDARY = re.compile(r'boundary="([^"]+)"')
+# Headers whose value comes from the settings: parsed once, not for every message.
+_SETTINGS_HEADERS = frozenset({"From", "Reply-To"})
 
 
-def _flatten_part(part: EmailMessage, out: list[str]) -> None:
-    for name, value in part.raw_items():
-        out.append(f"{name}: {value}\r\n")
-    out.append("\r\n")
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        # compose() wrote the boundary itself; no need to parse the header back
-        boundary = _BOUNDARY.search(part["Content-Type"]).group(1)  # type: ignore[union-attr]
-        for index, child in enumerate(payload):
-            out.append(f"--{boundary}\r\n" if index == 0 else f"\r\n--{boundary}\r\n")
-            _flatten_part(child, out)
-        out.append(f"\r\n--{boundary}--\r\n")
-    else:
-        out.append(_NEWLINES.sub("\r\n", str(payload)))
+@functools.lru_cache(maxsize=16)
+def _address_header(name: str, value: str) -> BaseHeader:
+    return _POLICY.header_factory(name, value)
 
 
 def message_bytes(message: EmailMessage) -> bytes:
-    """The message as sent: CRLF line ends, 7bit unless it needs SMTPUTF8.
-
-    What :func:`compose` builds is written directly, byte for byte what the standard
-    library's generator writes for it (a test holds the two together) at a fraction of the
-    cost; anything else goes through the generator.
-    """
-    if message.policy is not _FAST_POLICY:
-        return message.as_bytes(policy=message.policy)
-    out: list[str] = []
-    _flatten_part(message, out)
-    return "".join(out).encode("ascii")
+    """The message as it is sent: CRLF line ends, folded, 7bit unless it needs SMTPUTF8."""
+    return message.as_bytes()
 
 
 _PLAIN_ADDRESS = re.compile(r'[^\s<>()",;:@]+@[^\s<>()",;:@]+')

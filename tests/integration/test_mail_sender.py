@@ -31,10 +31,7 @@ from avestavard.extensions import db
 from avestavard.models import OutboxMessage, OutboxStatus
 from avestavard.services.mail import queue_mail
 from avestavard.services.mail_sender import (
-    MailSettings,
     SendReport,
-    compose,
-    message_bytes,
     message_id_for,
     send_due_mail,
 )
@@ -287,23 +284,6 @@ def test_a_non_ascii_address_goes_out_with_smtputf8(app, fault_smtp):
     assert to == "åsa@avesta.example" and message["To"] == "åsa@avesta.example"
     assert "SMTPUTF8" in fault_smtp.mail_options[0]
     assert message["Subject"] == "Hej Åsa"
-
-
-@pytest.mark.parametrize("html", [None, "<p>Hej å</p>\n<p>två</p>", "<p>ascii</p>"])
-@pytest.mark.parametrize("text", ["Hej\n.punkt\nåäö " + ARABIC + "\n", "ascii\r\nrad 2", "slut"])
-def test_our_bytes_are_what_the_standard_generator_writes(text, html):
-    settings = MailSettings(mail_from="AvestaVärd <avestavard@avesta.se>", reply_to="x@avesta.se")
-    message = compose(
-        settings,
-        key="k",
-        to="anna@avesta.example",
-        subject=SUBJECT,
-        text=text,
-        html=html,
-        headers={"List-Unsubscribe": "<https://avesta.example/" + "x" * 90 + ">"},
-        date=datetime.now(UTC),
-    )
-    assert message_bytes(message) == message.as_bytes(policy=message.policy)
 
 
 def test_a_batch_larger_than_the_claim_size_is_sent_in_several_claims(app, fault_smtp):
