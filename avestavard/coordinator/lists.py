@@ -1,4 +1,4 @@
-"""Lists of hosts and newcomers: sortable, filtered, paged, exported as on screen.
+"""Lists of hosts, newcomers and matches: sortable, filtered, paged, exported as on screen.
 
 The URL holds the whole state (``?q=&sort=&page=`` and one argument per filter) so a list can
 be bookmarked and shared; ``?format=csv`` or ``?format=xlsx`` on the same URL downloads every
@@ -15,10 +15,18 @@ from flask_login import current_user
 from avestavard.coordinator import bp
 from avestavard.extensions import db
 from avestavard.models import AuditAction, HostStatus, NewcomerStatus
+from avestavard.models.matches import MatchState
 from avestavard.public.register_forms import language_choices
 from avestavard.security import coordinator_required
 from avestavard.services import audit
-from avestavard.services.export import host_record, newcomer_record, render_export
+from avestavard.services.export import host_record, match_record, newcomer_record, render_export
+from avestavard.services.match_list import (
+    MATCH_FILTERS,
+    follow_up_summary,
+    list_matches,
+    matches_for_export,
+)
+from avestavard.services.matches import state_label
 from avestavard.services.person_lists import (
     HOST_FILTERS,
     NEWCOMER_FILTERS,
@@ -35,8 +43,11 @@ EXPORT_TYPES = {
 }
 
 
-def _query(kind: ListKind) -> ListQuery:
-    names = HOST_FILTERS if kind == "hosts" else NEWCOMER_FILTERS
+FILTERS = {"hosts": HOST_FILTERS, "newcomers": NEWCOMER_FILTERS, "matches": MATCH_FILTERS}
+
+
+def _query(kind: str) -> ListQuery:
+    names = FILTERS[kind]
     filters = {name: request.args.get(name, "").strip()[:40] for name in names}
     return ListQuery(
         q=request.args.get("q", "").strip()[:200],
@@ -46,9 +57,13 @@ def _query(kind: ListKind) -> ListQuery:
     )
 
 
-def _export(kind: ListKind, query: ListQuery, fmt: str) -> Response:
-    people = list_for_export(db.session, current_user, kind, query)
-    rows = [host_record(p) if kind == "hosts" else newcomer_record(p) for p in people]
+def _export(kind: str, query: ListQuery, fmt: str) -> Response:
+    if kind == "matches":
+        rows = [match_record(m) for m in matches_for_export(db.session, current_user, query)]
+    else:
+        list_kind: ListKind = "hosts" if kind == "hosts" else "newcomers"
+        people = list_for_export(db.session, current_user, list_kind, query)
+        rows = [host_record(p) if kind == "hosts" else newcomer_record(p) for p in people]
     audit.record(db.session, current_user, AuditAction.EXPORT_LIST, kind, None)
     db.session.commit()
     data = render_export(rows, fmt, title=kind, csv_delimiter=";")
@@ -91,3 +106,24 @@ def newcomer_list() -> Response | str:
     """Every newcomer, those who waited longest first; filter by area, language, status and
     waiting since."""
     return _list("newcomers", "coordinator/lists/newcomers.html", [s.value for s in NewcomerStatus])
+
+
+@bp.route("/matches")
+@coordinator_required
+def matches() -> Response | str:
+    """Every match: filter by state, month of approval and host or newcomer; sort by any
+    column; the follow-up answers that need a look above the list."""
+    query = _query("matches")
+    fmt = request.args.get("format", "")
+    if fmt in EXPORT_TYPES:
+        return _export("matches", query, fmt)
+    result = list_matches(db.session, current_user, query)
+    follow_ups = follow_up_summary(db.session, current_user)
+    return render_template(
+        "coordinator/matches/index.html",
+        query=query,
+        result=result,
+        follow_ups=follow_ups,
+        state_choices=[(state.value, state_label(state)) for state in MatchState],
+        state_label=state_label,
+    )

@@ -352,19 +352,6 @@ def bulk_approve() -> Response:
 # --------------------------------------------------------------------------- matches
 
 
-@bp.route("/matches")
-@coordinator_required
-def matches() -> str:
-    """Every match by state, with the follow-up answers that need a look."""
-    overview = service.matches_overview(db.session, current_user)
-    return render_template(
-        "coordinator/matches/index.html",
-        overview=overview,
-        states=list(MatchState),
-        state_label=service.state_label,
-    )
-
-
 def _detail(
     match: Match,
     *,

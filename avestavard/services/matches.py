@@ -1394,28 +1394,6 @@ def record_follow_up_by_phone(
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass
-class MatchesOverview:
-    """All matches grouped by state, and the follow-up answers coordinators should look at."""
-
-    by_state: dict[MatchState, list[Match]]
-    flagged: list[MatchFollowUp]
-    answered: int
-    asked: int
-
-
-def matches_overview(session: Session, actor: Actor) -> MatchesOverview:
-    """Every match by state (newest first) plus follow-up results, poor fits highlighted."""
-    require_coordinator(actor, system=True)
-    by_state: dict[MatchState, list[Match]] = {state: [] for state in MatchState}
-    for match in session.scalars(select(Match).order_by(Match.updated_at.desc(), Match.id.desc())):
-        by_state[match.state].append(match)
-    follow_ups = session.scalars(select(MatchFollowUp).order_by(MatchFollowUp.id)).all()
-    flagged = [f for f in follow_ups if f.is_poor_fit]
-    answered = sum(1 for f in follow_ups if f.answered_at is not None)
-    return MatchesOverview(by_state, flagged, answered, len(follow_ups))
-
-
 def get_match(session: Session, actor: Actor, match_id: int) -> Match:
     """One match for a coordinator; the view is audit-logged."""
     require_coordinator(actor, system=True)

@@ -111,7 +111,11 @@ def test_newcomer_to_introduction(app, live_server, page, browser, smtp_server, 
 
     # 5. The coordinator sees the match as introduced.
     page.get_by_role("link", name="Matchningar", exact=True).click()
-    introduced = page.locator("table[data-state=introduced]")
+    page.get_by_label("Läge").select_option("introduced")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Visa").click()
+    assert "state=introduced" in page.url
+    introduced = page.locator("#match-list")
     assert "Karin Berg" in introduced.inner_text()
     assert "Olena Shevchenko" in introduced.inner_text()
     _no_violations(page)

@@ -1,0 +1,176 @@
+"""The coordinators' list of matches: filter, sort and page in SQL.
+
+The URL says what is shown (``q``, ``sort``, ``page``, ``state`` and ``month``, see
+:class:`avestavard.services.person_lists.ListQuery`); a page costs a fixed number of queries
+whatever the number of matches. ``q`` finds the host or the newcomer through the workspace
+search (folded names, email, phone, area, interests). The same query without paging gives the
+rows of an export of what is on screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.sql import Select
+
+from avestavard.localtime import local_zone
+from avestavard.models import Host, Newcomer
+from avestavard.models.matches import Match, MatchFollowUp, MatchState
+from avestavard.services.audit import Actor
+from avestavard.services.authorization import require_coordinator
+from avestavard.services.calendar_months import add_months
+from avestavard.services.person_lists import EXPORT_LIMIT, MAX_PER_PAGE, SEARCH_LIMIT, ListQuery
+from avestavard.services.search import search
+
+MATCH_SORTS = ("host", "newcomer", "state", "approved", "met", "updated")
+MATCH_FILTERS = ("state", "month")
+DEFAULT_SORT = "-approved"
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+# Both people with each match, without their interests (the list does not show them).
+_PAGE_LOADS = (
+    joinedload(Match.host).lazyload(Host.interests),
+    joinedload(Match.newcomer).lazyload(Newcomer.interests),
+)
+
+
+@dataclass(frozen=True)
+class MatchPage:
+    """One page of matches, how many the filter finds, and how many there are per state."""
+
+    rows: Sequence[Match]
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    by_state: dict[MatchState, int]
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def month_bounds(text: str) -> tuple[datetime, datetime] | None:
+    """``"2026-11"`` -> the first moments of that month and the next, in Swedish time."""
+    found = _MONTH.match(text or "")
+    if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1900:
+        return None
+    start = datetime(int(found.group(1)), int(found.group(2)), 1, tzinfo=local_zone())
+    return start, add_months(start, 1)
+
+
+def _statement(session: Session, query: ListQuery, *, with_state: bool = True) -> Select[Any]:
+    host = aliased(Host)
+    newcomer = aliased(Newcomer)
+    stmt = (
+        select(Match)
+        .join(host, host.id == Match.host_id)
+        .join(newcomer, newcomer.id == Match.newcomer_id)
+    )
+    if query.q.strip():
+        hits = search(session, query.q, kinds=("host", "newcomer"), limit=SEARCH_LIMIT)
+        host_ids = [hit.ref_id for hit in hits if hit.kind == "host"]
+        newcomer_ids = [hit.ref_id for hit in hits if hit.kind == "newcomer"]
+        stmt = stmt.where(or_(Match.host_id.in_(host_ids), Match.newcomer_id.in_(newcomer_ids)))
+    state = query.filters.get("state", "")
+    if with_state and state in {s.value for s in MatchState}:
+        stmt = stmt.where(Match.state == MatchState(state))
+    bounds = month_bounds(query.filters.get("month", ""))
+    if bounds is not None:
+        stmt = stmt.where(Match.approved_at >= bounds[0], Match.approved_at < bounds[1])
+    sort = query.sort if query.sort.lstrip("-") in MATCH_SORTS else DEFAULT_SORT
+    column = {
+        "host": host.name,
+        "newcomer": newcomer.name,
+        "state": Match.state,
+        "approved": Match.approved_at,
+        "met": Match.met_at,
+        "updated": Match.updated_at,
+    }[sort.lstrip("-")]
+    order = column.desc() if sort.startswith("-") else column.asc()
+    return stmt.order_by(order.nulls_last(), Match.id.desc())
+
+
+def effective_sort(query: ListQuery) -> str:
+    """The sort the list uses: the asked one when it is known, else the newest approval first."""
+    return query.sort if query.sort.lstrip("-") in MATCH_SORTS else DEFAULT_SORT
+
+
+def list_matches(session: Session, actor: Actor, query: ListQuery) -> MatchPage:
+    """One page of matches as ``query`` asks: counts per state, one count and one page query
+    (plus the follow-ups of the rows on the page)."""
+    require_coordinator(actor)
+    stmt = _statement(session, query)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    # Per state under the other filters, so the state choices say how many each would show.
+    unstated = _statement(session, query, with_state=False).order_by(None).subquery()
+    by_state = {state: 0 for state in MatchState}
+    for state, count in session.execute(
+        select(unstated.c.state, func.count()).group_by(unstated.c.state)
+    ):
+        by_state[MatchState(state)] = int(count)
+    per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
+    pages = max(1, -(-total // per_page))
+    page = min(max(query.page, 1), pages)
+    rows = (
+        session.scalars(
+            stmt.options(*_PAGE_LOADS, selectinload(Match.follow_ups))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .unique()
+        .all()
+    )
+    return MatchPage(rows, total, page, per_page, effective_sort(query), by_state)
+
+
+def matches_for_export(session: Session, actor: Actor, query: ListQuery) -> list[Match]:
+    """Every match the filter finds, in the list's order (for CSV and Excel exports)."""
+    require_coordinator(actor)
+    stmt = _statement(session, query).options(*_PAGE_LOADS)
+    return list(session.scalars(stmt.limit(EXPORT_LIMIT)).unique())
+
+
+# A follow-up answer coordinators should look at: no meeting, or a fit of 1 or 2 (the same
+# rule as MatchFollowUp.is_poor_fit, in SQL).
+_POOR_FIT = and_(
+    MatchFollowUp.answered_at.is_not(None),
+    or_(MatchFollowUp.met.is_(False), MatchFollowUp.fit <= 2),
+)
+FLAGGED_SHOWN = 50
+
+
+@dataclass
+class FollowUpSummary:
+    """How many follow-up questions were answered, and the answers to look at (newest first)."""
+
+    flagged: list[MatchFollowUp]
+    answered: int
+    asked: int
+
+
+def follow_up_summary(session: Session, actor: Actor) -> FollowUpSummary:
+    """Follow-up results for the matches page: two counts and the latest poor fits, in SQL."""
+    require_coordinator(actor, system=True)
+    asked, answered = session.execute(
+        select(func.count(MatchFollowUp.id), func.count(MatchFollowUp.answered_at))
+    ).one()
+    flagged = session.scalars(
+        select(MatchFollowUp)
+        .where(_POOR_FIT)
+        .options(
+            joinedload(MatchFollowUp.match).joinedload(Match.host).lazyload(Host.interests),
+            joinedload(MatchFollowUp.match).joinedload(Match.newcomer).lazyload(Newcomer.interests),
+        )
+        .order_by(MatchFollowUp.answered_at.desc(), MatchFollowUp.id.desc())
+        .limit(FLAGGED_SHOWN)
+    ).all()
+    return FollowUpSummary(list(flagged), int(answered or 0), int(asked or 0))
