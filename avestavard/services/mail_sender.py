@@ -267,11 +267,15 @@ class _HeaderClasses(HeaderRegistry):
         return header
 
 
-# Bodies that are not plain ASCII go quoted-printable or base64: the message is 7bit and any
-# relay takes it. Non-ASCII header values are RFC 2047 encoded and every line folded by the policy.
-_POLICY = policy.SMTP.clone(cte_type="7bit", header_factory=_HeaderClasses())
+# The message is written with the SMTP policy: CRLF line ends, every header line folded,
+# non-ASCII header text RFC 2047 encoded. Bodies that are not plain ASCII go quoted-printable or
+# base64, so the message is 7bit and any relay takes it.
+_SEND_POLICY = policy.SMTP.clone(cte_type="7bit", header_factory=_HeaderClasses())
 # A non-ASCII address is written in UTF-8 (RFC 6532) and sent with SMTPUTF8.
-_UTF8_POLICY = _POLICY.clone(utf8=True)
+_SEND_UTF8_POLICY = _SEND_POLICY.clone(utf8=True)
+# Built with LF line ends: a text inside base64 keeps the line ends mail programs expect there.
+_POLICY = _SEND_POLICY.clone(linesep="\n")
+_UTF8_POLICY = _SEND_UTF8_POLICY.clone(linesep="\n")
 
 
 def _domain_of(address: str) -> str:
@@ -314,6 +318,11 @@ def _header_fields(
     return fields
 
 
+def _transfer_encoding(body: str) -> str | None:
+    """base64 for a text that is not ASCII (its own line ends inside); else the policy's choice."""
+    return None if body.isascii() else "base64"
+
+
 def compose(
     settings: MailSettings,
     *,
@@ -328,11 +337,11 @@ def compose(
     """The email for one outbox row: text, or text and HTML as multipart/alternative."""
     message = EmailMessage(policy=_POLICY if to.isascii() else _UTF8_POLICY)
     # The body first: setting it clears and moves the Content-* headers (Content-Language).
-    message.set_content(text)
+    message.set_content(text, cte=_transfer_encoding(text))
     if html is not None:
         # A boundary of our own: the generator would otherwise search the parts for its own.
         message.make_alternative(boundary=f"=_avestavard_{uuid.uuid4().hex}")
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
     for name, value in _header_fields(settings, key, to, subject, date, headers):
         message[name] = _address_header(name, value) if name in _SETTINGS_HEADERS else value
     return message
@@ -349,7 +358,8 @@ def _address_header(name: str, value: str) -> BaseHeader:
 
 def message_bytes(message: EmailMessage) -> bytes:
     """The message as it is sent: CRLF line ends, folded, 7bit unless it needs SMTPUTF8."""
-    return message.as_bytes()
+    utf8 = message.policy is _UTF8_POLICY
+    return message.as_bytes(policy=_SEND_UTF8_POLICY if utf8 else _SEND_POLICY)
 
 
 _PLAIN_ADDRESS = re.compile(r'[^\s<>()",;:@]+@[^\s<>()",;:@]+')

@@ -55,8 +55,15 @@ def _headers(message: EmailMessage) -> list[tuple[str, str]]:
 
 
 def _text(part: EmailMessage) -> str:
-    """The text of a part with LF line ends; a text part may gain a line end at its end."""
-    return str(part.get_content()).replace("\r\n", "\n").removesuffix("\n")
+    """The text of a part with LF line ends; a text part may gain a line end at its end.
+
+    Base64 carries the text's own line ends (LF); in a 7bit or quoted-printable part the line
+    ends are the message's (CRLF on the wire).
+    """
+    text = str(part.get_content())
+    if part["Content-Transfer-Encoding"] == "base64":
+        assert "\r" not in text
+    return text.replace("\r\n", "\n").removesuffix("\n")
 
 
 def _parts(message: EmailMessage) -> list[tuple[str, str | None, str]]:
