@@ -79,21 +79,24 @@ def _detail_page(match_id: int) -> Response:
 @bp.route("/to-match")
 @coordinator_required
 def to_match() -> str:
-    """Confirmed newcomers waiting for a host, oldest first, with the matcher's proposals."""
-    rows = service.to_match(db.session, current_user)
+    """Confirmed newcomers waiting for a host, oldest first, with the matcher's proposals; a
+    page at a time (``?page=``)."""
+    result = service.to_match(
+        db.session, current_user, page=max(1, request.args.get("page", 1, type=int) or 1)
+    )
     computed_at = service.last_computed_at(db.session)
     held = service.held_approvals(db.session, current_user, now=utcnow())
-    db.session.commit()
+    # Nothing is written here; no commit, so the rows stay loaded while the page renders.
     batches: dict[str, list[Match]] = {}
     for match in held:
         batches.setdefault(match.approval_batch or "", []).append(match)
     return render_template(
         "coordinator/matches/to_match.html",
-        rows=rows,
+        result=result,
+        rows=result.rows,
         computed_at=computed_at,
         held_batches=batches,
         clock=_clock,
-        form=MatchActionForm(),
     )
 
 

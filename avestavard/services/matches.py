@@ -35,7 +35,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.localtime import local_zone, to_local
@@ -399,14 +399,41 @@ class ToMatchRow:
     names: dict[str, str] = field(default_factory=dict)
 
 
-def to_match(session: Session, actor: Actor) -> list[ToMatchRow]:
-    """Confirmed newcomers waiting for a host, oldest first, with their open proposals."""
+@dataclass
+class ToMatchPage:
+    """One page of "Att matcha" and how many newcomers wait in all."""
+
+    rows: list[ToMatchRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+TO_MATCH_PER_PAGE = 20
+
+
+def to_match(
+    session: Session, actor: Actor, *, page: int = 1, per_page: int = TO_MATCH_PER_PAGE
+) -> ToMatchPage:
+    """Confirmed newcomers waiting for a host, oldest first, with their open proposals: one page
+    of them, in a fixed number of queries however many wait."""
     require_coordinator(actor, system=True)
-    newcomers = matching_adapter.pool_newcomers(session)
+    per_page = max(1, min(per_page, 100))
+    total = matching_adapter.pool_size(session)
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    newcomers = matching_adapter.pool_newcomers(
+        session, offset=(page - 1) * per_page, limit=per_page
+    )
     ids = [n.id for n in newcomers]
     proposals = session.scalars(
         select(MatchProposal)
         .where(MatchProposal.newcomer_id.in_(ids), MatchProposal.status == ProposalStatus.OPEN)
+        .options(joinedload(MatchProposal.host))
         .order_by(MatchProposal.is_assigned.desc(), MatchProposal.rank, MatchProposal.id)
     ).all()
     by_newcomer: dict[int, list[MatchProposal]] = {}
@@ -452,7 +479,7 @@ def to_match(session: Session, actor: Actor) -> list[ToMatchRow]:
                 names=names,
             )
         )
-    return rows
+    return ToMatchPage(rows, total, page, per_page)
 
 
 def open_proposals(session: Session, actor: Actor, ids: Sequence[int]) -> list[MatchProposal]:

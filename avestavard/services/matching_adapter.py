@@ -94,14 +94,28 @@ def newcomer_profile(newcomer: Newcomer) -> matching.NewcomerProfile:
     )
 
 
-def pool_newcomers(session: Session) -> Sequence[Newcomer]:
-    """Newcomers waiting for a host with no active match, who waited longest first."""
+def _in_pool() -> list[Any]:
     active = select(Match.newcomer_id).where(Match.state.in_(ACTIVE_MATCH_STATES))
+    return [Newcomer.status == NewcomerStatus.WAITING, Newcomer.id.not_in(active)]
+
+
+def pool_newcomers(
+    session: Session, *, offset: int = 0, limit: int | None = None
+) -> Sequence[Newcomer]:
+    """Newcomers waiting for a host with no active match, who waited longest first (``offset``
+    and ``limit`` for one page of them)."""
     return session.scalars(
         select(Newcomer)
-        .where(Newcomer.status == NewcomerStatus.WAITING, Newcomer.id.not_in(active))
+        .where(*_in_pool())
         .order_by(func.coalesce(Newcomer.confirmed_at, Newcomer.registered_at), Newcomer.id)
+        .offset(offset)
+        .limit(limit)
     ).all()
+
+
+def pool_size(session: Session) -> int:
+    """How many newcomers wait for a host with no active match."""
+    return session.scalar(select(func.count(Newcomer.id)).where(*_in_pool())) or 0
 
 
 def active_match_counts(session: Session) -> dict[int, int]:
