@@ -1,9 +1,11 @@
 """The audit log page, for administrators and coordinators.
 
-``/admin/audit?subject=host:12`` shows everything logged about one person (the "Visa logg"
-link on a person's page), e.g. to answer someone who asks who has looked at their data. The
-log holds no field values, so the page shows none: who, when, what kind of action, on which
-record.
+``/admin/audit?host=12`` (or ``newcomer=``, ``user=``, ``match=``, ``household=``) shows
+everything logged about one record (the "Visa logg" link on a person's page), e.g. to answer
+someone who asks who has looked at their data. The person field finds hosts and newcomers by
+the workspace search: one hit filters on them, several are offered to choose from. The log
+holds no field values: the page shows who, when, what kind of action, and whom it was about
+(by name while the person exists).
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from avestavard.extensions import db
 from avestavard.models.audit import AuditAction, audit_action_label
 from avestavard.security import coordinator_required
 from avestavard.services.audit_log import (
+    SUBJECT_KINDS,
     SYSTEM_ACTOR,
     AuditQuery,
     actor_accounts,
-    parse_subject,
+    find_people,
     read_audit_log,
+    subject_names,
 )
+from avestavard.services.search import SearchHit
 
 SUBJECT_LABELS = {
     "host": _l("Värd"),
@@ -51,7 +56,7 @@ def _filter_args(query: AuditQuery) -> dict[str, str]:
     """The query as URL arguments, for the links to other pages of the result."""
     args: dict[str, str] = {}
     if query.subject_type and query.subject_id is not None:
-        args["subject"] = f"{query.subject_type}:{query.subject_id}"
+        args[query.subject_type] = str(query.subject_id)
     if query.system_actor:
         args["actor"] = SYSTEM_ACTOR
     elif query.actor_id is not None:
@@ -65,8 +70,16 @@ def _filter_args(query: AuditQuery) -> dict[str, str]:
     return args
 
 
-def _query_from(form: AuditFilterForm, page: int) -> AuditQuery:
-    subject = parse_subject(form.subject.data)
+def _subject_from_url() -> tuple[str, int] | None:
+    """The record named in the URL (``?host=12``), if any."""
+    for kind in SUBJECT_KINDS:
+        value = request.args.get(kind, "").strip()
+        if value.isascii() and value.isdigit() and len(value) <= 12:
+            return kind, int(value)
+    return None
+
+
+def _query_from(form: AuditFilterForm, subject: tuple[str, int] | None, page: int) -> AuditQuery:
     actor = form.actor.data or ""
     return AuditQuery(
         subject_type=subject[0] if subject else None,
@@ -91,21 +104,57 @@ def audit_log() -> str | tuple[str, int]:
         key=lambda choice: choice[1].casefold(),
     )
     form = AuditFilterForm(formdata=request.args, accounts=accounts, actions=actions)
-    if not form.validate():
+    subject = _subject_from_url()
+    choices: list[SearchHit] = []
+    valid = form.validate()
+    # A typed name wins over the record the URL names (the filter form keeps that one hidden).
+    if valid and (form.person.data or "").strip():
+        subject = None
+        hits = find_people(db.session(), current_user, form.person.data or "")
+        if len(hits) == 1:
+            subject = (hits[0].kind, hits[0].ref_id)
+        elif hits:
+            choices = hits
+        else:
+            form.person.errors = [
+                str(_l("Ingen värd eller nyinflyttad hittades. Skriv namn, e-post eller telefon."))
+            ]
+    if form.errors or choices:
         # No result for a query we could not read: an unfiltered list would look like an answer.
+        filters = {k: v for k, v in request.args.items() if k not in ("person", "page")}
         return render_template(
-            "admin/audit_log.html", form=form, result=None, query=None, filter_args={}
-        ), 400
-    query = _query_from(form, request.args.get("page", 1, type=int) or 1)
+            "admin/audit_log.html",
+            form=form,
+            result=None,
+            query=None,
+            filter_args={},
+            choices=choices,
+            choice_args=filters,
+            names={},
+        ), (400 if form.errors else 200)
+    query = _query_from(form, subject, request.args.get("page", 1, type=int) or 1)
     tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm"))
     result = read_audit_log(db.session(), current_user, query, tz=tz)
+    names = subject_names(
+        db.session(),
+        [
+            *((e.subject_type, e.subject_id) for e in result.events),
+            *(("user", e.actor_id) for e in result.events),
+            (query.subject_type or "", query.subject_id),
+        ],
+    )
     db.session.commit()
+    if subject is not None:
+        form.person.data = ""
     return render_template(
         "admin/audit_log.html",
         form=form,
         result=result,
         query=query,
         filter_args=_filter_args(query),
+        choices=[],
+        choice_args={},
+        names=names,
     )
 
 

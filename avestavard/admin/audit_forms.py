@@ -10,7 +10,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from avestavard.forms import FlaskForm
 from avestavard.public.register_forms import LocalDateField
-from avestavard.services.audit_log import SYSTEM_ACTOR, parse_subject
+from avestavard.services.audit_log import SYSTEM_ACTOR
 
 
 class AuditFilterForm(FlaskForm):
@@ -19,7 +19,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    subject = StringField(_l("Person"), validators=[Optional(), Length(max=60)])
+    person = StringField(_l("Person"), validators=[Optional(), Length(max=200)])
     actor = SelectField(_l("Utförd av"), validators=[Optional()], default="")
     action = SelectField(_l("Händelse"), validators=[Optional()], default="")
     date_from = LocalDateField(_l("Från och med"), validators=[Optional()])
@@ -39,15 +39,6 @@ class AuditFilterForm(FlaskForm):
             *(accounts or []),
         ]
         self.action.choices = [("", str(_l("Alla"))), *(actions or [])]
-
-    def validate_subject(self, field: Any) -> None:
-        """Kind and number, as in the link from a person's page: ``host:12``."""
-        try:
-            parse_subject(field.data)
-        except ValueError as exc:
-            raise ValidationError(
-                str(_l("Skriv personen som typ:nummer, till exempel host:12 eller newcomer:7."))
-            ) from exc
 
     def validate_date_to(self, field: Any) -> None:
         """The range ends on or after its start."""

@@ -1,8 +1,10 @@
 """Reading the audit log: who viewed or changed which person, and when.
 
 Administrators and coordinators read it, for example to answer a person's request to know who
-has looked at their data. Filters: one person (``subject_type`` and ``subject_id``), one actor,
-one action and a date range in local time. The log holds no field values, so none can be shown.
+has looked at their data. Filters: one person (``subject_type`` and ``subject_id``, found by the
+workspace search), one actor, one action and a date range in local time. The log holds no field
+values; the page names the people its events are about while they exist ("raderad person"
+after), read from their records when the page is shown.
 
 A person's events include those about their matches (a host's or newcomer's match is about
 them too) and, for a newcomer, about the household record linked to them.
@@ -10,8 +12,7 @@ them too) and, for a newcomer, about the household record linked to them.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -19,17 +20,21 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import PermissionDenied, ValidationFailed
-from avestavard.models import AuditAction, AuditEvent, Role, User
+from avestavard.models import AuditAction, AuditEvent, Host, Newcomer, Role, User
 from avestavard.models.letters import LetterHousehold
 from avestavard.models.matches import Match
 from avestavard.services import audit
 from avestavard.services.audit import Actor
+from avestavard.services.search import SearchHit, search
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 # Filtering on "the system" (jobs, imports, public forms) rather than on one account.
 SYSTEM_ACTOR = "system"
-_SUBJECT = re.compile(r"^\s*([a-z_]{1,40})\s*:\s*(\d{1,12})\s*$")
+# The records an event can be about that the log can be filtered on (one URL argument each).
+SUBJECT_KINDS = ("host", "newcomer", "user", "match", "household")
+# How many people a typed name may find before the reader is asked to choose.
+PERSON_CHOICES = 10
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,51 @@ class AuditPage:
         return self.page < self.pages
 
 
-def parse_subject(text: str | None) -> tuple[str, int] | None:
-    """``"host:12"`` -> ``("host", 12)``; None when empty; ValueError when malformed."""
-    if text is None or not text.strip():
-        return None
-    match = _SUBJECT.match(text)
-    if match is None:
-        raise ValueError(text)
-    return match.group(1), int(match.group(2))
+def find_people(session: Session, actor: Actor, text: str) -> list[SearchHit]:
+    """Hosts and newcomers a typed name, email or phone number finds (the workspace search),
+    best first, for the log's person filter."""
+    if not _may_read_log(actor):
+        raise PermissionDenied()
+    return search(session, text, kinds=("host", "newcomer"), limit=PERSON_CHOICES)
+
+
+def subject_names(
+    session: Session, subjects: Iterable[tuple[str, int | None]]
+) -> dict[tuple[str, int], str | None]:
+    """What to call each (kind, id) the page shows: a person's or an account's name, a match
+    as "host – newcomer"; None when the record no longer exists (erased). One query per kind."""
+    wanted: dict[str, set[int]] = {}
+    for kind, ref in subjects:
+        if ref is not None and kind in ("host", "newcomer", "user", "match"):
+            wanted.setdefault(kind, set()).add(ref)
+    names: dict[tuple[str, int], str | None] = {
+        (kind, ref): None for kind, refs in wanted.items() for ref in refs
+    }
+    if wanted.get("host"):
+        for ref, name in session.execute(
+            select(Host.id, Host.name).where(Host.id.in_(wanted["host"]))
+        ):
+            names[("host", ref)] = name
+    if wanted.get("newcomer"):
+        for ref, name in session.execute(
+            select(Newcomer.id, Newcomer.name).where(Newcomer.id.in_(wanted["newcomer"]))
+        ):
+            names[("newcomer", ref)] = name
+    if wanted.get("user"):
+        for ref, name, email in session.execute(
+            select(User.id, User.name, User.email).where(User.id.in_(wanted["user"]))
+        ):
+            names[("user", ref)] = name or email
+    if wanted.get("match"):
+        host, newcomer = Host.__table__.alias("h"), Newcomer.__table__.alias("n")
+        for ref, host_name, newcomer_name in session.execute(
+            select(Match.id, host.c.name, newcomer.c.name)
+            .join(host, host.c.id == Match.host_id)
+            .join(newcomer, newcomer.c.id == Match.newcomer_id)
+            .where(Match.id.in_(wanted["match"]))
+        ):
+            names[("match", ref)] = f"{host_name} – {newcomer_name}"
+    return names
 
 
 def _may_read_log(actor: Actor) -> bool:

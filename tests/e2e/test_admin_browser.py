@@ -66,7 +66,7 @@ def test_administrator_creates_an_account_and_its_owner_sets_the_password(
     assert_accessible(page)
     page.get_by_label("Person").fill("Eva")
     page.get_by_role("button", name="Visa", exact=True).click()
-    assert page.locator("#subject-error").is_visible()
+    assert page.locator("#person-error").is_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Rensa filtren").click()
     page.get_by_label("Händelse", exact=True).select_option(label="Skapade konto")
@@ -119,8 +119,14 @@ def test_a_coordinator_opens_a_persons_log_and_the_new_newcomer_form(live_server
     page.wait_for_url(re.compile(r".*/coordinator/newcomers/\d+$"))
     newcomer_id = page.url.rsplit("/", 1)[1]
 
-    page.goto(f"{base}/admin/audit?subject=newcomer:{newcomer_id}")
-    assert page.get_by_role("heading", level=1).inner_text() == f"Logg: Nyinflyttad {newcomer_id}"
+    page.get_by_role("link", name="Visa logg").click()
+    assert page.url.endswith(f"/admin/audit?newcomer={newcomer_id}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Logg: Amira Haddad (nyinflyttad)"
+    # The same person found by typing her phone number in the person filter.
+    page.get_by_role("link", name="Rensa filtren").click()
+    page.get_by_label("Person").fill("0735551234")
+    page.get_by_role("button", name="Visa", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Logg: Amira Haddad (nyinflyttad)"
     actions = page.locator("table.audit tbody tr td:nth-child(3)").all_inner_texts()
-    assert actions == ["Visade", "Skapade"]
+    assert actions == ["Läste loggen", "Visade", "Skapade"]  # the first reading is logged too
     assert_accessible(page)

@@ -443,7 +443,7 @@ def test_the_pages_speak_english_on_request(app, admin_client):
     created = text_of(create(admin_client, email="en@avesta.example"))
     assert "The account is created" in created
     assert "The same link has also been sent by email to en@avesta.example." in created
-    log = text_of(admin_client.get("/admin/audit?subject=user:1"))
+    log = text_of(admin_client.get("/admin/audit?user=1"))
     assert "Done by" in log and "The data itself is never in the log." in log
     path = link_path(created)
     visitor = app.test_client()
