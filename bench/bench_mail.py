@@ -15,7 +15,7 @@ The three take turns of ``--chunk`` messages (ours: ``send_due_mail(limit=chunk)
 connection per turn) so that all three see the same load on a shared machine. Prints messages
 per second (the turns added up) and ours / bare pre-built, in total and as the median of the
 per-turn ratios; the median (robust against another program's burst of work during one turn)
-is checked against the target of 50 %. Exit status 1 if the target is missed or a message is
+is checked against the target of 25 %. Exit status 1 if the target is missed or a message is
 missing.
 
 On SQLite the database uses WAL and synchronous=NORMAL (``--sqlite-as-is`` keeps SQLite's
@@ -281,8 +281,8 @@ def main() -> int:
     print(f"ours / bare pre-built: {bare / ours:.0%} in total, {ratio:.0%} median of the turns")
     print(f"ours / bare + builder: {building / ours:.0%} in total")
     print(f"sink received {count.value} of {expected}; ours sent {sent}, rows sent {sent_rows}")
-    ok = ratio >= 0.5 and sent == n and sent_rows == n and count.value == expected
-    print("target (ours >= 50% of bare pre-built, median): " + ("met" if ok else "NOT met"))
+    ok = ratio >= 0.25 and sent == n and sent_rows == n and count.value == expected
+    print("target (ours >= 25% of bare pre-built, median): " + ("met" if ok else "NOT met"))
     return 0 if ok else 1
 
 
