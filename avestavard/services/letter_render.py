@@ -21,7 +21,13 @@ from markupsafe import Markup, escape
 
 from avestavard.imports.inmovers_csv import Address
 from avestavard.resources import resource_dir
-from avestavard.services.letter_rules import AgeGroup, LetterConfig, join_names, render_text
+from avestavard.services.letter_rules import (
+    AgeGroup,
+    LetterConfig,
+    address_several,
+    join_names,
+    render_text,
+)
 
 TEMPLATES_DIR = resource_dir("templates")
 CSV_COLUMNS = (
@@ -103,7 +109,9 @@ def compose_letter(
 
     ``language`` is the household's registered language; ``None`` (or a language without texts)
     gives the Swedish letter with a short line in each of the other languages. ``recipients``
-    are the adults' (first name, last name). ``area`` defaults to the address's town. Raises
+    are the adults' (first name, last name): to several the letter says "ni" (see
+    :func:`~avestavard.services.letter_rules.address_several`). ``area`` defaults to the
+    address's town. Raises
     :class:`~avestavard.services.letter_rules.TemplateError` if a text cannot be filled in.
     """
     if not recipients:
@@ -117,6 +125,11 @@ def compose_letter(
         "avregistrera": unsubscribe_url or config.web_link,
     }
     text = config.text(stage, age_group, lang)
+    several = len(recipients) > 1
+
+    def written(template: str) -> str:
+        return render_text(address_several(template, lang) if several else template, values)
+
     other_lines: tuple[OtherLanguageLine, ...] = ()
     if not registered:
         other_lines = tuple(
@@ -133,14 +146,14 @@ def compose_letter(
         rtl=config.is_rtl(lang),
         addressee=envelope_name,
         address=address,
-        subject=render_text(text.subject, values),
-        body=render_text(text.body, values),
-        closing=render_text(strings.closing, values),
+        subject=written(text.subject),
+        body=written(text.body),
+        closing=written(strings.closing),
         letter_date=letter_date,
         sender_lines=config.sender_lines,
         other_language_lines=other_lines,
         unsubscribe_url=unsubscribe_url,
-        unsubscribe_text=render_text(strings.unsubscribe, values),
+        unsubscribe_text=written(strings.unsubscribe),
         reference=reference,
     )
 

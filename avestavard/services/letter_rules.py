@@ -7,6 +7,10 @@ the age bands, and a subject and body per stage, age group and language.
 Letter texts are edited by coordinators, so they are not templates that can run code: they may
 only contain the placeholders in :data:`PLACEHOLDERS` (``{namn}``, ``{ort}``, ``{webbsida}``,
 ``{avregistrera}``), replaced by plain strings in one pass.
+
+A Swedish text is written to one person ("du"); a letter to several people says "ni"
+(:func:`address_several`). The English and Arabic texts are written so that they fit one
+person and several ("you"; the Arabic plural).
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ PLACEHOLDERS: Mapping[str, str] = {
     "avregistrera": "Länk för att sluta få brev (i tryckta brev: webbsidan)",
 }
 
+# Swedish second person, one person -> several people.
+_SV_SEVERAL = {"du": "ni", "dig": "er", "din": "er", "ditt": "ert", "dina": "era"}
+_SV_SECOND_PERSON = re.compile(r"\b(?:du|dig|din|ditt|dina)\b", re.IGNORECASE)
 _CONJUNCTIONS = {"sv": " och ", "en": " and ", "ar": " و "}
 _LIST_SEPARATORS = {"ar": "، "}
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}|[{}]")
@@ -223,6 +230,25 @@ def join_names(people: Sequence[tuple[str, str]], language: str = "sv") -> str:
     if len(parts) == 1:
         return parts[0] + suffix
     return separator.join(parts[:-1]) + conjunction + parts[-1] + suffix
+
+
+def address_several(text: str, language: str) -> str:
+    """A text written to one person, rewritten to several: in Swedish "du" becomes "ni", "dig"
+    "er", "din" "er", "ditt" "ert" and "dina" "era" ("Du" "Ni"). Other languages are unchanged.
+
+    Apply it to the text before the placeholders are filled in, so a name is never rewritten.
+    """
+    if language != "sv":
+        return text
+
+    def plural(match: re.Match[str]) -> str:
+        word = match.group(0)
+        several = _SV_SEVERAL[word.casefold()]
+        if word.isupper() and len(word) > 1:
+            return several.upper()
+        return several.capitalize() if word[0].isupper() else several
+
+    return _SV_SECOND_PERSON.sub(plural, text)
 
 
 def validate_template(text: str) -> list[str]:

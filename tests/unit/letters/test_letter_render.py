@@ -318,3 +318,16 @@ def test_phone_number_in_arabic_letter_keeps_its_order(
     text = page.extract_text()
     assert "0226-64 50 00" in text
     assert "00 50 64-0226" not in text
+
+
+def test_a_letter_to_several_says_ni_but_never_rewrites_a_name(config: LetterConfig) -> None:
+    recipients = (("Dina", "Du"), ("Ditt", "Du"))
+    letter = _letter(config, "sv", group="adult", recipients=recipients)
+    assert letter.subject == "Välkommen till Avesta, Dina och Ditt Du!"
+    assert "Vi hoppas att ni ska trivas här" in letter.body
+    one = _letter(config, "sv", group="adult", recipients=recipients[:1])
+    assert "Vi hoppas att du ska trivas här" in one.body
+    # English and Arabic texts already fit one person and several.
+    assert _letter(config, "en", group="adult").body == _letter(
+        config, "en", group="adult", recipients=(("Åsa", "Öberg"),)
+    ).body.replace("Åsa Öberg", "Åsa and Jörgen Öberg")

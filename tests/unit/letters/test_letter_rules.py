@@ -222,3 +222,15 @@ def test_due_stage_for_shared_households_on_the_expected_today(
     )
     household = next(h for h in parsed.households if h.address.single_line() == address)
     assert _number(due_stage(household.moved_in, today, SCHEDULE, set())) == stage
+
+
+def test_a_swedish_text_to_several_people_says_ni() -> None:
+    from avestavard.services.letter_rules import address_several
+
+    text = "Du är välkommen. Vill du träffa dina grannar? Anmäl dig, det är ditt val och din tur."
+    assert address_several(text, "sv") == (
+        "Ni är välkommen. Vill ni träffa era grannar? Anmäl er, det är ert val och er tur."
+    )
+    # Whole words only, and only Swedish.
+    assert address_several("Vi dukar digitalt", "sv") == "Vi dukar digitalt"
+    assert address_several("Did you see it?", "en") == "Did you see it?"
