@@ -4,6 +4,11 @@ Colours are the Okabe–Ito palette (told apart with every common colour blindne
 series also has its own hatch or marker, so a greyscale print still separates them. Months and
 numbers are written the Swedish way (``jan. 2026``, ``1 234``). A value of None is a cell the
 status report withholds (fewer than five people): no bar is drawn and "<5" is written instead.
+
+The hatches are lines rather than dots and the text is SVG text rather than glyph outlines: the
+document stays small and quick to paint, in the browser and in WeasyPrint's PDF alike. A chart
+depends only on its data, so each drawn chart is kept (:func:`bar_chart` and :func:`line_chart`
+remember their most recent results) and the page, its images and the report reuse it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
+import matplotlib
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from matplotlib.backends.backend_svg import FigureCanvasSVG
@@ -20,7 +28,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
-HATCHES = ("", "///", "...", "xx", "\\\\")
+HATCHES = ("", "///", "\\\\\\", "xx", "--")
+# Text as <text> in the system's sans-serif font, not as outlines of each glyph.
+SVG_STYLE: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "avestavard"}
+# Charts kept per distinct data (a few dozen kilobytes each).
+CACHED_CHARTS = 64
 MARKERS = ("o", "s", "^", "D", "v")
 LINESTYLES = ("-", "--", ":", "-.", "-")
 
@@ -48,7 +60,8 @@ def _figure(months: Sequence[str]) -> Figure:
 
 def _svg(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context(SVG_STYLE):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
 
@@ -72,6 +85,10 @@ def _axes_style(axes: object, months: Sequence[str], locale: str, ylabel: str) -
         axes.spines[side].set_visible(False)
 
 
+def _frozen(series: Sequence[Series]) -> tuple[Series, ...]:
+    return tuple(Series(one.label, tuple(one.values)) for one in series)
+
+
 def bar_chart(
     months: Sequence[str],
     series: Sequence[Series],
@@ -81,6 +98,13 @@ def bar_chart(
     locale: str = "sv",
 ) -> bytes:
     """Bars per month, side by side or stacked, as an SVG document."""
+    return _bar_chart(tuple(months), _frozen(series), ylabel, stacked, locale)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _bar_chart(
+    months: tuple[str, ...], series: tuple[Series, ...], ylabel: str, stacked: bool, locale: str
+) -> bytes:
     figure = _figure(months)
     axes = figure.add_subplot()
     count = len(series)
@@ -119,6 +143,13 @@ def line_chart(
     months: Sequence[str], series: Sequence[Series], *, ylabel: str, locale: str = "sv"
 ) -> bytes:
     """Lines per month (a month without a value is a gap), as an SVG document."""
+    return _line_chart(tuple(months), _frozen(series), ylabel, locale)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _line_chart(
+    months: tuple[str, ...], series: tuple[Series, ...], ylabel: str, locale: str
+) -> bytes:
     figure = _figure(months)
     axes = figure.add_subplot()
     top = 1.0
