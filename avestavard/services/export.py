@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import ValidationFailed
-from avestavard.models import Host, Newcomer
-from avestavard.models.matches import Match
+from avestavard.models import AuditEvent, Host, Newcomer
+from avestavard.models.letters import LetterHousehold
+from avestavard.models.matches import FollowUpSide, Match, MatchProposal, pair_reasons
 
 ExportKind = Literal["hosts", "newcomers", "matches"]
 ExportFormat = Literal["json", "csv", "xlsx"]
@@ -128,6 +129,152 @@ def matches_for(
     if newcomer_id is not None:
         stmt = stmt.where(Match.newcomer_id == newcomer_id)
     return [match_record(m) for m in session.scalars(stmt)]
+
+
+# --------------------------------------------------------------------------- one person's extract
+
+PersonSide = Literal["host", "newcomer"]
+# The other party of a match or proposal appears in a person's extract only as a role.
+OTHER_PARTY = {"host": "nyinflyttad", "newcomer": "värd"}
+
+
+def _own_reasons(codes: Sequence[dict[str, Any]] | None, side: PersonSide) -> list[str]:
+    # Worded to the person ("Ni gillar båda fiske"); reasons naming other people are left out.
+    return pair_reasons(codes or [], side, "sv")
+
+
+def person_match_record(match: Match, side: PersonSide) -> dict[str, Any]:
+    """One match as it belongs in the extract of its ``side``: every date, reason and answer of
+    that person, the other party only as a role (no name, contact or answers of theirs)."""
+    record: dict[str, Any] = {
+        "id": match.id,
+        "other_party": OTHER_PARTY[side],
+        "state": _enum_value(match.state),
+        "source": match.source,
+        "score": match.score,
+        "reasons": _own_reasons(match.reason_codes, side),
+        "proposed_at": match.proposed_at,
+        "approved_at": match.approved_at,
+        "host_notified_at": match.host_notified_at,
+        "accepted_at": match.accepted_at,
+        "declined_at": match.declined_at,
+        "decline_reason": match.decline_reason,
+        "introduced_at": match.introduced_at,
+        "met_at": match.met_at,
+        "ended_at": match.ended_at,
+        "end_reason": match.end_reason,
+        "follow_ups": [
+            {
+                "sent_at": follow_up.sent_at,
+                "answered_at": follow_up.answered_at,
+                "met": follow_up.met,
+                "fit": follow_up.fit,
+                "comment": follow_up.comment,
+            }
+            for follow_up in match.follow_ups
+            if follow_up.side == FollowUpSide(side)
+        ],
+        "created_at": match.created_at,
+    }
+    if side == "host":
+        # The coordinator's line was written to the host, in the host's email.
+        record["coordinator_note"] = match.coordinator_note
+    return record
+
+
+def person_proposal_record(proposal: MatchProposal, side: PersonSide) -> dict[str, Any]:
+    """One of the matcher's proposals for the person, the other party only as a role.
+
+    A coordinator's reason for rejecting a proposal is left out: it weighs the pair, and is
+    as often about the other party.
+    """
+    return {
+        "id": proposal.id,
+        "other_party": OTHER_PARTY[side],
+        "rank": proposal.rank,
+        "score": proposal.score,
+        "reasons": _own_reasons(proposal.reason_codes, side),
+        "status": _enum_value(proposal.status),
+        "computed_at": proposal.computed_at,
+        "decided_at": proposal.decided_at,
+    }
+
+
+def household_record(household: LetterHousehold, person_name: str) -> dict[str, Any]:
+    """The welcome-letter household a newcomer is linked to: its address, the letters sent
+    there and the person's own entry from the register; the others living there are counted,
+    never named."""
+    own_name = " ".join(person_name.casefold().split())
+    own = [
+        {
+            "first_name": resident.first_name,
+            "last_name": resident.last_name,
+            "birth_date": resident.birth_date,
+        }
+        for resident in household.residents
+        if " ".join(resident.full_name.casefold().split()) == own_name
+    ]
+    return {
+        "care_of": household.care_of,
+        "street": household.street,
+        "postcode": household.postcode,
+        "town": household.town,
+        "moved_in": household.moved_in,
+        "linked_at": household.linked_at,
+        "unsubscribed_at": household.unsubscribed_at,
+        "register_entry": own,
+        "other_residents": len(household.residents) - len(own),
+        "letters": [
+            {
+                "stage": letter.stage,
+                "run_date": letter.run_date,
+                "channel": _enum_value(letter.channel),
+                "language": letter.language,
+            }
+            for letter in household.letters
+        ],
+    }
+
+
+def person_extract_parts(session: Session, side: PersonSide, person_id: int) -> dict[str, Any]:
+    """Matches, proposals, linked household and the audit trail of one person, for the
+    register extract."""
+    match_column = Match.host_id if side == "host" else Match.newcomer_id
+    proposal_column = MatchProposal.host_id if side == "host" else MatchProposal.newcomer_id
+    parts: dict[str, Any] = {
+        "matches": [
+            person_match_record(match, side)
+            for match in session.scalars(
+                select(Match).where(match_column == person_id).order_by(Match.id)
+            )
+        ],
+        "proposals": [
+            person_proposal_record(proposal, side)
+            for proposal in session.scalars(
+                select(MatchProposal).where(proposal_column == person_id).order_by(MatchProposal.id)
+            )
+        ],
+    }
+    if side == "newcomer":
+        household = session.scalar(
+            select(LetterHousehold).where(LetterHousehold.newcomer_id == person_id)
+        )
+        newcomer = session.get(Newcomer, person_id)
+        parts["letter_household"] = (
+            household_record(household, newcomer.name if newcomer else "")
+            if household is not None
+            else None
+        )
+    # When the record was viewed or changed and how; the staff member is not named.
+    parts["log"] = [
+        {"at": event.at, "action": event.action}
+        for event in session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == side, AuditEvent.subject_id == person_id)
+            .order_by(AuditEvent.id)
+        )
+    ]
+    return parts
 
 
 def export_rows(session: Session, kind: str) -> list[dict[str, Any]]:

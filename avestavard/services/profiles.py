@@ -43,7 +43,7 @@ from avestavard.services import audit
 from avestavard.services.accounts import AccountSettings, PasswordLink, create_host_login
 from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import is_coordinator, require_coordinator
-from avestavard.services.export import host_record, matches_for, newcomer_record
+from avestavard.services.export import host_record, newcomer_record, person_extract_parts
 from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_templated_mail
 from avestavard.services.notes import note_record, notes_of
@@ -856,13 +856,16 @@ def confirm_newcomer(
 def export_person(
     session: Session, actor: Actor, kind: PersonKind, person_id: int
 ) -> dict[str, Any]:
-    """Everything the register holds on one person (the GDPR extract); audit-logged."""
+    """Everything the register holds on one person (the GDPR extract); audit-logged.
+
+    Matches, proposals and follow-up answers are the person's own; the other party of a
+    match appears only as a role ("värd", "nyinflyttad"), never by name or contact.
+    """
     require_coordinator(actor, system=True)
     extract: dict[str, Any] = {"kind": kind}
     if kind == "host":
         host = _host(session, person_id)
         extract["profile"] = host_record(host)
-        extract["matches"] = matches_for(session, host_id=host.id)
         if host.user is not None:
             extract["account"] = {
                 "email": host.user.email,
@@ -873,9 +876,9 @@ def export_person(
     elif kind == "newcomer":
         newcomer = _newcomer(session, person_id)
         extract["profile"] = newcomer_record(newcomer)
-        extract["matches"] = matches_for(session, newcomer_id=newcomer.id)
     else:
         raise NotFound()
+    extract.update(person_extract_parts(session, kind, person_id))
     extract["notes"] = [
         note_record(note) for note in notes_of(session, actor, kind, person_id, record_view=False)
     ]

@@ -436,3 +436,151 @@ def test_defect_09_csv_field_over_128_kib_refused(app, coordinator_client):
     assert "Ett fält från rad 2 är längre än 128 KiB" in html
     with app.app_context():
         assert db.session.scalar(select(PendingInmoversImport)) is None
+
+
+# --------------------------------------------------------------------------- register extract
+
+
+def test_defect_03_register_extract_is_whole_and_names_no_one_else(app, coordinator_client):
+    import json
+    from datetime import date, timedelta
+
+    from avestavard.models.letters import Letter, LetterChannel, LetterHousehold, Resident
+    from avestavard.models.matches import (
+        FollowUpSide,
+        Match,
+        MatchFollowUp,
+        MatchProposal,
+        MatchState,
+    )
+
+    newcomer_id = add_newcomer(app)
+    declined_by = add_host(app, "Karin Berg", email="karin.berg@avesta.example")
+    ended_with = add_host(app, "Lars Holm", email="lars.holm@avesta.example", phone="+46705550101")
+    proposed = add_host(app, "Eva Ek", email="eva.ek@avesta.example", phone="+46705550102")
+    shared = [{"code": "shared_interests", "params": {"items": [{"sv": "fiske", "en": "fishing"}]}}]
+    with app.app_context():
+        declined = Match(
+            newcomer_id=newcomer_id,
+            host_id=declined_by,
+            state=MatchState.DECLINED,
+            approved_at=NOW - timedelta(days=60),
+            declined_at=NOW - timedelta(days=58),
+            decline_reason="Vi flyttar själva i vår.",
+            coordinator_note="Ring gärna före jul.",
+        )
+        ended = Match(
+            newcomer_id=newcomer_id,
+            host_id=ended_with,
+            state=MatchState.ENDED,
+            approved_at=NOW - timedelta(days=50),
+            met_at=NOW - timedelta(days=40),
+            ended_at=NOW - timedelta(days=5),
+            end_reason="Familjen flyttade till Sala.",
+            reason_codes=shared,
+        )
+        db.session.add_all([declined, ended])
+        db.session.flush()
+        db.session.add_all(
+            [
+                MatchFollowUp(
+                    match_id=ended.id,
+                    side=FollowUpSide.NEWCOMER,
+                    answered_at=NOW - timedelta(days=20),
+                    met=True,
+                    fit=5,
+                    comment="Vi fiskade vid Dalälven.",
+                ),
+                MatchFollowUp(
+                    match_id=ended.id,
+                    side=FollowUpSide.HOST,
+                    answered_at=NOW - timedelta(days=20),
+                    met=True,
+                    fit=2,
+                    comment="Lars tycker att det var svårt att hitta tider.",
+                ),
+                MatchProposal(
+                    newcomer_id=newcomer_id,
+                    host_id=proposed,
+                    rank=1,
+                    score=0.81,
+                    reason_codes=shared,
+                    reject_reason="Eva reser bort i december.",
+                ),
+            ]
+        )
+        household = LetterHousehold(
+            household_key="k" * 64,
+            street="Parkstigen 9",
+            postcode="774 42",
+            town="AVESTA",
+            moved_in=date(2026, 9, 1),
+            newcomer_id=newcomer_id,
+        )
+        household.residents = [
+            Resident(
+                person_key="a" * 64,
+                first_name="Amira",
+                last_name="Haddad",
+                birth_date=date(1988, 3, 4),
+            ),
+            Resident(
+                person_key="b" * 64,
+                first_name="Omar",
+                last_name="Haddad",
+                birth_date=date(1985, 6, 7),
+            ),
+        ]
+        household.letters = [
+            Letter(
+                stage=1, age_group="adult", channel=LetterChannel.PRINT, run_date=date(2026, 9, 8)
+            )
+        ]
+        db.session.add(household)
+        db.session.commit()
+
+    response = coordinator_client.get(f"/coordinator/newcomers/{newcomer_id}/extract.json")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    extract = json.loads(text)
+    # everything about her
+    by_state = {m["state"]: m for m in extract["matches"]}
+    assert by_state["declined"]["decline_reason"] == "Vi flyttar själva i vår."
+    assert by_state["ended"]["end_reason"] == "Familjen flyttade till Sala."
+    assert by_state["ended"]["reasons"] == ["Ni gillar båda fiske"]
+    assert [f["comment"] for f in by_state["ended"]["follow_ups"]] == ["Vi fiskade vid Dalälven."]
+    assert [(p["score"], p["reasons"]) for p in extract["proposals"]] == [
+        (0.81, ["Ni gillar båda fiske"])
+    ]
+    household = extract["letter_household"]
+    assert household["street"] == "Parkstigen 9" and household["moved_in"] == "2026-09-01"
+    assert household["register_entry"] == [
+        {"first_name": "Amira", "last_name": "Haddad", "birth_date": "1988-03-04"}
+    ]
+    assert household["other_residents"] == 1
+    assert [letter["stage"] for letter in household["letters"]] == [1]
+    # nothing about anyone else: the hosts only as "värd", no other resident, no host's answer
+    assert {m["other_party"] for m in extract["matches"] + extract["proposals"]} == {"värd"}
+    for other in (
+        "Karin",
+        "karin.berg",
+        "Lars",
+        "lars.holm",
+        "Eva",
+        "eva.ek",
+        "+4670555",
+        "Omar",
+        "1985-06-07",
+        "svårt att hitta tider",
+        "reser bort",
+    ):
+        assert other not in text, other
+
+    # the host's own extract: her decline reason and the coordinator's line to her; no newcomer
+    host_extract = coordinator_client.get(f"/coordinator/hosts/{declined_by}/extract.json")
+    host_text = host_extract.get_data(as_text=True)
+    [match] = json.loads(host_text)["matches"]
+    assert match["other_party"] == "nyinflyttad"
+    assert match["decline_reason"] == "Vi flyttar själva i vår."
+    assert match["coordinator_note"] == "Ring gärna före jul."
+    assert "amira.haddad" not in host_text and "Damaskus" not in host_text
