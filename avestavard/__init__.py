@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 
-from avestavard.config import check_production, load_config
+from avestavard.config import check_production, check_two_factor, load_config
 from avestavard.resources import default_instance_path, resource_dir
 
 __version__ = "0.1.0"
@@ -40,6 +40,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("AVESTAVARD_SECRET_KEY must be set")
+    check_two_factor(app.config)
     if app.config.get("CONFIG_NAME") == "production":
         check_production(app.config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
@@ -126,7 +127,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach each area's blueprint."""
     import avestavard.auth.password
-    import avestavard.auth.sign_in_link  # noqa: F401  (hosts' emailed sign-in links)
+    import avestavard.auth.sign_in_link
+    import avestavard.auth.two_factor  # noqa: F401  (the code step and enrolment)
     from avestavard.admin import bp as admin_bp
     from avestavard.auth.views import bp as auth_bp
     from avestavard.coordinator import bp as coordinator_bp

@@ -32,6 +32,9 @@ def _parse_env_value(raw: str, current: Any) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(current, int):
         return int(raw)
+    if isinstance(current, list) and not raw.lstrip().startswith("["):
+        # A plain list is easier to write in an environment file: admin,coordinator
+        return [item.strip() for item in raw.split(",") if item.strip()]
     if isinstance(current, list | dict):
         return json.loads(raw)
     return raw
@@ -112,6 +115,17 @@ def check_production(settings: dict[str, Any]) -> None:
         problems.append("AVESTAVARD_PUBLIC_BASE_URL must be the https:// address of the site")
     if problems:
         raise ConfigError("production configuration refused: " + "; ".join(problems))
+
+
+def check_two_factor(settings: dict[str, Any]) -> None:
+    """``MFA_REQUIRED_ROLES`` must be a list of role names; a typo must not switch it off."""
+    roles = settings.get("MFA_REQUIRED_ROLES", [])
+    known = {"admin", "coordinator", "host"}
+    if not isinstance(roles, list) or any(str(role) not in known for role in roles):
+        raise ConfigError(
+            f"MFA_REQUIRED_ROLES must be a list of roles from {sorted(known)}, e.g. "
+            f"{ENV_PREFIX}MFA_REQUIRED_ROLES=admin,coordinator; got {roles!r}"
+        )
 
 
 def load_toml(file_name: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:

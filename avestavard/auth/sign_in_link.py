@@ -6,19 +6,19 @@ link only shows a button: a mail program that fetches links to preview them spen
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, session, url_for
+from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
 from werkzeug.wrappers import Response
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length
 
+from avestavard.auth.steps import after_first_factor
 from avestavard.auth.views import _login_limit, bp
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db, limiter
 from avestavard.forms import FlaskForm
-from avestavard.models import AuditAction, utcnow
-from avestavard.services import audit, sign_in
+from avestavard.models import utcnow
+from avestavard.services import sign_in
 
 
 class SignInLinkForm(FlaskForm):
@@ -60,15 +60,8 @@ def sign_in_link_use(key: str) -> str | tuple[str, int] | Response:
     try:
         if form.validate_on_submit():
             user = sign_in.use_sign_in_link(db.session, key[:100], now=utcnow())
-            lang = session.get("lang")
-            session.clear()  # nothing from before the sign-in survives
-            if lang:
-                session["lang"] = lang
-            login_user(user)
-            session["session_version"] = user.session_version
-            audit.record(db.session, user, AuditAction.LOGIN)
-            db.session.commit()
-            return redirect(url_for("host.index"))
+            # A host with two-factor sign-in gives the code next, as after a password.
+            return after_first_factor(user, None)
         sign_in.check_sign_in_link(db.session, key[:100], now=utcnow())
     except ValidationFailed as exc:
         db.session.rollback()

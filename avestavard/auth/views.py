@@ -16,26 +16,17 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from avestavard.auth.forms import LoginForm
+from avestavard.auth.steps import after_first_factor, home_for
 from avestavard.extensions import db, limiter
-from avestavard.models.audit import AuditAction
-from avestavard.security import is_safe_next
-from avestavard.services import audit
 from avestavard.services.users import authenticate
 
+__all__ = ["bp", "home_for"]
+
 bp = Blueprint("auth", __name__)
-
-
-def home_for(user: object) -> str:
-    """Where a user lands after logging in."""
-    return (
-        url_for("coordinator.index")
-        if getattr(user, "is_coordinator", False)
-        else url_for("host.index")
-    )
 
 
 def _login_limit() -> str:
@@ -62,23 +53,14 @@ def _failed(response: Response) -> bool:
 # account's password slows down more and more while everyone else signs in as usual.
 @limiter.limit(_account_login_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login() -> ResponseReturnValue:
-    """Show the form; on success clear the old session and go to ``next`` or the start page."""
+    """Show the form; on success go on to the code step, or log in and go to ``next``."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is not None:
-            lang = session.get("lang")
-            session.clear()  # no session fixation: nothing from before the log-in survives
-            if lang:
-                session["lang"] = lang
-            login_user(user)
-            session["session_version"] = user.session_version
-            audit.record(db.session, user, AuditAction.LOGIN)
-            db.session.commit()
-            target = form.next.data
-            return redirect(target if is_safe_next(target) else home_for(user))
+            return after_first_factor(user, form.next.data)
         # One message for unknown user and wrong password: the answer reveals nothing.
         form.password.errors = [_("Fel e-postadress eller lösenord.")]
         return render_template("auth/login.html", form=form), 401

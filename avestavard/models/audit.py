@@ -80,6 +80,10 @@ class AuditAction(enum.StrEnum):
     NOTE_CREATE = "note-create"
     NOTE_UPDATE = "note-update"
     NOTE_VIEW = "note-view"
+    TWO_FACTOR_ON = "two-factor-on"
+    TWO_FACTOR_OFF = "two-factor-off"
+    RECOVERY_CODES_NEW = "recovery-codes-new"
+    RECOVERY_CODE_USED = "recovery-code-used"
 
     def label(self, locale: str = "sv") -> str:
         """What the action is called in the interface, in Swedish or English."""
@@ -158,6 +162,13 @@ AUDIT_ACTION_LABELS: dict[AuditAction, tuple[str, str]] = {
     AuditAction.NOTE_CREATE: ("Skrev anteckning", "Wrote a note"),
     AuditAction.NOTE_UPDATE: ("Ändrade anteckning", "Edited a note"),
     AuditAction.NOTE_VIEW: ("Läste anteckningar", "Read the notes"),
+    AuditAction.TWO_FACTOR_ON: ("Slog på tvåstegsinloggning", "Turned on two-factor sign-in"),
+    AuditAction.TWO_FACTOR_OFF: ("Stängde av tvåstegsinloggning", "Turned off two-factor sign-in"),
+    AuditAction.RECOVERY_CODES_NEW: ("Skapade nya reservkoder", "Created new recovery codes"),
+    AuditAction.RECOVERY_CODE_USED: (
+        "Loggade in med en reservkod",
+        "Signed in with a recovery code",
+    ),
 }
 
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import BigInteger, Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,6 +46,13 @@ class User(UserMixin, Base):
     # Stored in the session at log-in and compared on every request: raising it ends every
     # session of the account (log-out, a new password, switching the account off).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-factor sign-in (TOTP, RFC 6238). ``totp_secret`` is set once the first code confirmed
+    # the enrolment; ``totp_pending_secret`` is the one shown as a QR code until then.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The time step of the last code accepted: a code is never accepted twice, nor an older one.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger())
 
     # Flask-Login reads ``is_active``; the column has its own name so the mixin's property
     # does not shadow it.
@@ -65,6 +72,11 @@ class User(UserMixin, Base):
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def has_two_factor(self) -> bool:
+        """True when sign-in asks for a code from the authenticator app after the first step."""
+        return self.totp_secret is not None
 
     @property
     def is_coordinator(self) -> bool:

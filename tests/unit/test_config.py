@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from avestavard.config import ConfigError, load_config, load_toml
+from avestavard.config import ConfigError, check_two_factor, load_config, load_toml
 
 
 def test_defect_13_no_configuration_named_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,3 +34,23 @@ def test_a_site_folder_that_does_not_exist_is_an_error(monkeypatch: pytest.Monke
     monkeypatch.setenv("AVESTAVARD_CONFIG_DIR", "/nonexistent/avestavard")
     with pytest.raises(ConfigError, match="not a folder"):
         load_config("testing")
+
+
+def test_two_factor_roles_per_environment_and_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_config("production")["MFA_REQUIRED_ROLES"] == ["admin", "coordinator"]
+    assert load_config("development")["MFA_REQUIRED_ROLES"] == []  # the demo logins work
+    assert load_config("testing")["MFA_REQUIRED_ROLES"] == []
+    monkeypatch.setenv("AVESTAVARD_MFA_REQUIRED_ROLES", "admin, coordinator,host")
+    assert load_config("production")["MFA_REQUIRED_ROLES"] == ["admin", "coordinator", "host"]
+    monkeypatch.setenv("AVESTAVARD_MFA_REQUIRED_ROLES", '["admin"]')
+    assert load_config("production")["MFA_REQUIRED_ROLES"] == ["admin"]
+
+
+def test_a_role_that_does_not_exist_in_the_two_factor_setting_is_refused() -> None:
+    with pytest.raises(ConfigError, match="MFA_REQUIRED_ROLES=admin,coordinator"):
+        check_two_factor({"MFA_REQUIRED_ROLES": ["admin", "cordinator"]})
+    with pytest.raises(ConfigError):
+        check_two_factor({"MFA_REQUIRED_ROLES": "admin"})
+    check_two_factor({"MFA_REQUIRED_ROLES": []})
