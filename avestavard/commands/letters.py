@@ -27,13 +27,17 @@ def _stockholm_today() -> date:
 
 
 def export_batch(batch_id: int, directory: Path) -> tuple[Path, Path]:
-    """Write a stored batch's PDF and CSV to ``directory`` (the same bytes as the download)."""
+    """Write a stored batch's PDF and CSV to ``directory`` (the same bytes as the download).
+
+    Each file is logged like a download; the caller commits.
+    """
+    from avestavard.services.audit import SystemActor
     from avestavard.services.letters import batch_file
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for kind in ("pdf", "csv"):
-        batch, data = batch_file(db.session, batch_id, kind)
+        batch, data = batch_file(db.session, SystemActor("letters run"), batch_id, kind)
         path = directory / f"valkomstbrev-{batch.run_date.isoformat()}-{batch.id}.{kind}"
         path.write_bytes(data)
         paths.append(path.resolve())
@@ -123,6 +127,7 @@ def letters_run_command(today: object, dry_run: bool, as_json: bool, out_dir: Pa
             or Path(current_app.instance_path) / "letter_batches"
         )
         paths = [export_batch(batch_id, directory) for batch_id in report.batch_ids]
+        db.session.commit()
         if paths:
             report.batch_pdf = str(paths[-1][0])
     if as_json:

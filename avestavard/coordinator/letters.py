@@ -1,9 +1,13 @@
-"""The coordinators' welcome-letter pages: batches, preview, texts, import and household links."""
+"""The coordinators' welcome-letter pages: batches, preview, texts, import and household links.
+
+Each view parses its input, calls one service, commits and renders; the services log who saw
+which household.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -20,11 +24,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from avestavard.coordinator import bp
 from avestavard.coordinator.letters_forms import (
     CsrfOnlyForm,
+    HouseholdPreviewSearchForm,
     HouseholdSearchForm,
     InmoversConfirmForm,
     InmoversUploadForm,
@@ -35,26 +41,20 @@ from avestavard.coordinator.letters_forms import (
 from avestavard.errors import NotFound, ValidationFailed
 from avestavard.extensions import db
 from avestavard.imports.inmovers_csv import InmoversFormatError, parse_inmovers
-from avestavard.jobs.scheduler import TIMEZONE
-from avestavard.models.audit import AuditAction
-from avestavard.models.letters import LetterHousehold, LetterTextOverride
+from avestavard.models import utcnow
 from avestavard.security import coordinator_required
-from avestavard.services.audit import record
-from avestavard.services.letter_render import render_email, render_letter_html
-from avestavard.services.letter_rules import (
-    AGE_GROUPS,
-    PLACEHOLDERS,
-    LetterText,
-    age_group,
-    age_group_of,
-)
+from avestavard.services.letter_render import render_letter_html
+from avestavard.services.letter_rules import AGE_GROUPS, PLACEHOLDERS, LetterText
 from avestavard.services.letters import (
+    LetterPreview,
     LetterSettings,
-    adults_on,
     batch_file,
-    effective_letter_config,
+    check_letter_text,
+    edited_letter_texts,
     import_inmovers,
     letter_run_summaries,
+    letter_text_for_edit,
+    letters_today,
     link_newcomer,
     preview_letter,
     reset_letter_text,
@@ -63,7 +63,7 @@ from avestavard.services.letters import (
     stage_inmovers_upload,
     take_pending_import,
     unlink_newcomer,
-    unsubscribe_url,
+    view_household,
 )
 from avestavard.services.people import search_newcomers
 
@@ -87,7 +87,7 @@ def _settings() -> LetterSettings:
 
 
 def _today() -> date:
-    return datetime.now(UTC).astimezone(TIMEZONE).date()
+    return letters_today(utcnow())
 
 
 def _labels() -> dict[str, Any]:
@@ -116,8 +116,7 @@ def letter_batches() -> str:
 @coordinator_required
 def letter_batch_file(batch_id: int, kind: str) -> Response:
     """Download a batch's PDF or CSV: the very bytes stored when the batch was made."""
-    batch, data = batch_file(db.session, batch_id, kind)
-    record(db.session, current_user, AuditAction.DOWNLOAD_LETTER_BATCH)
+    batch, data = batch_file(db.session, current_user, batch_id, kind)
     db.session.commit()
     response = make_response(data)
     response.headers["Content-Type"] = (
@@ -133,6 +132,7 @@ def letter_batch_file(batch_id: int, kind: str) -> Response:
 
 
 def _preview_form(args: Any) -> PreviewForm:
+    """The preview choices from the query string; an invalid choice falls back to the default."""
     config = _settings().config
     form = PreviewForm(args)
     form.stage.choices = [
@@ -144,12 +144,25 @@ def _preview_form(args: Any) -> PreviewForm:
         (NO_LANGUAGE, _("Inget registrerat språk (svenska + kort rad på andra språk)")),
         *[(lang, LANGUAGE_LABELS.get(lang, lang)) for lang in config.languages],
     ]
-    if not args.get("stage"):
-        form.stage.data = config.schedule.stages[0].number
-    if not args.get("age_group"):
-        form.age_group.data = "adult"
-    if not args.get("language"):
-        form.language.data = NO_LANGUAGE
+    form.people.choices = [(2, _("Två vuxna")), (1, _("En vuxen"))]
+    form.validate()
+    if form.household.errors:
+        # A household is chosen by a link, never typed: a broken one names no household.
+        raise NotFound(_("Hushållet finns inte."))
+    defaults = {
+        "stage": config.schedule.stages[0].number,
+        "language": NO_LANGUAGE,
+        "people": 2,
+        "household": None,
+        # A real household's letter is for its own age group unless another is chosen.
+        "age_group": None if form.household.data else "adult",
+    }
+    for name, default in defaults.items():
+        field = getattr(form, name)
+        if not args.get(name):
+            field.errors = []  # not chosen: the default, and nothing to complain about
+        if field.errors or not args.get(name):
+            field.data = default
     return form
 
 
@@ -157,68 +170,62 @@ def _draft_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(str(current_app.config["SECRET_KEY"]), salt=_DRAFT_SALT)
 
 
-def _letter_for(args: Any, draft: str | None = None) -> Any:
-    """The letter the preview arguments describe, with an unsaved draft text if given."""
-    settings = _settings()
-    config = effective_letter_config(db.session, settings.config)
-    try:
-        stage = int(args.get("stage", config.schedule.stages[0].number))
-        household_id = int(args["household"]) if args.get("household") else None
-    except ValueError:
-        abort(400)
-    group = args.get("age_group", "adult")
-    language = args.get("language") or NO_LANGUAGE
-    language = None if language == NO_LANGUAGE else language
-    if draft:
-        try:
-            data = _draft_serializer().loads(draft, max_age=_DRAFT_MAX_AGE)
-        except BadSignature:
-            abort(400)
-        config = config.with_text(
-            data["stage"], data["age_group"], data["language"], LetterText(data["s"], data["b"])
-        )
-    if household_id is not None:
-        # The preview shows the household's names and address: a view of people, logged.
-        record(db.session, current_user, AuditAction.VIEW, "household", household_id)
-        db.session.commit()
-    try:
-        return preview_letter(
-            db.session,
-            config,
-            stage=stage,
-            age_group_name=group,
-            language=language,
-            household_id=household_id,
-            today=_today(),
-            unsubscribe_link=unsubscribe_url(settings, household_id or 0, language),
-        )
-    except NotFound:
-        raise
-    except (KeyError, ValueError):
-        abort(404)
+def _preview(form: PreviewForm, *, draft: LetterText | None = None, query: str = "") -> Any:
+    language = None if form.language.data == NO_LANGUAGE else form.language.data
+    return preview_letter(
+        db.session,
+        current_user,
+        _settings(),
+        stage=form.stage.data,
+        age_group_name=form.age_group.data,
+        language=language,
+        today=_today(),
+        household_id=form.household.data,
+        sample_people=form.people.data,
+        draft=draft,
+        query=query,
+    )
+
+
+def _preview_args(form: PreviewForm, preview: LetterPreview) -> dict[str, Any]:
+    args = {
+        "stage": form.stage.data,
+        "age_group": preview.letter.age_group,
+        "language": form.language.data,
+    }
+    if preview.household is not None:
+        args["household"] = preview.household.id
+    else:
+        args["people"] = form.people.data
+    return args
 
 
 @bp.route("/letters/preview")
 @coordinator_required
-def letter_preview() -> str:
-    """Preview a stage's letter for a sample household in a chosen language and age group."""
+def letter_preview() -> tuple[str, int]:
+    """Preview a stage's letter for the made-up sample household, or a real one found by search.
+
+    The sample household shows no real person; a real household's preview is a logged view.
+    """
     form = _preview_form(request.args)
-    args = {
-        "stage": form.stage.data,
-        "age_group": form.age_group.data,
-        "language": form.language.data,
-        "household": form.household.data or "",
-    }
-    letter = _letter_for(args)
-    subject, text, _html = render_email(letter)
-    return render_template(
-        "coordinator/letters/preview.html",
-        form=form,
-        args=args,
-        letter=letter,
-        email_subject=subject,
-        email_text=text,
-        **_labels(),
+    search = HouseholdPreviewSearchForm(request.args)
+    query = (search.q.data or "").strip() if search.validate() else ""
+    preview = _preview(form, query=query)
+    db.session.commit()
+    form.age_group.data = preview.letter.age_group
+    status = 422 if form.errors or search.errors else 200
+    return (
+        render_template(
+            "coordinator/letters/preview.html",
+            form=form,
+            search=search,
+            query=query,
+            preview=preview,
+            letter=preview.letter,
+            args=_preview_args(form, preview),
+            **_labels(),
+        ),
+        status,
     )
 
 
@@ -226,7 +233,21 @@ def letter_preview() -> str:
 @coordinator_required
 def letter_preview_document() -> Response:
     """The printed letter itself (HTML for the preview frame, or ``format=pdf``)."""
-    letter = _letter_for(request.args, request.args.get("draft"))
+    args = MultiDict(request.args)
+    draft = None
+    if request.args.get("draft"):
+        try:
+            data = _draft_serializer().loads(request.args["draft"], max_age=_DRAFT_MAX_AGE)
+        except BadSignature:
+            abort(400)
+        for name in ("stage", "age_group", "language"):
+            args[name] = str(data[name])
+        draft = LetterText(data["s"], data["b"])
+    form = _preview_form(args)
+    if form.errors:
+        abort(400)
+    letter = _preview(form, draft=draft).letter
+    db.session.commit()
     if request.args.get("format") == "pdf":
         from avestavard.services.letter_render import render_print_batch_pdf
 
@@ -253,16 +274,12 @@ def letter_preview_document() -> Response:
 def letter_texts() -> str:
     """Every letter text (stage × age group × language), marking those coordinators edited."""
     config = _settings().config
-    edited = {
-        (row.stage, row.age_group, row.language): row
-        for row in db.session.scalars(db.select(LetterTextOverride))
-    }
     return render_template(
         "coordinator/letters/texts.html",
         stages=config.schedule.stages,
         age_groups=AGE_GROUPS,
         languages=config.languages,
-        edited=edited,
+        edited=edited_letter_texts(db.session),
         **_labels(),
     )
 
@@ -271,19 +288,15 @@ def letter_texts() -> str:
 @coordinator_required
 def letter_text_edit(stage: int, age_group_name: str, language: str) -> Any:
     """Edit one text with a preview; only the safe placeholders are accepted."""
-    settings = _settings()
-    base = settings.config
-    try:
-        group = age_group_of(age_group_name)
-        current = effective_letter_config(db.session, base).text(stage, group, language)
-        default = base.text(stage, group, language)
-    except (KeyError, ValueError):
-        abort(404)
+    base = _settings().config
+    text = letter_text_for_edit(
+        db.session, base, stage=stage, age_group_name=age_group_name, language=language
+    )
     form = LetterTextForm()
     draft = None
     status = 200
     if request.method == "GET":
-        form.subject.data, form.body.data = current.subject, current.body
+        form.subject.data, form.body.data = text.current.subject, text.current.body
     elif request.form.get("action") == "reset":
         if not CsrfOnlyForm().validate_on_submit():
             abort(400)
@@ -314,14 +327,14 @@ def letter_text_edit(stage: int, age_group_name: str, language: str) -> Any:
                 db.session.commit()
                 flash(_("Texten är sparad."), "success")
                 return redirect(url_for(".letter_text_edit", **request.view_args))  # type: ignore[arg-type]
-            _check_text(subject, body)
+            checked = check_letter_text(subject, body)
             draft = _draft_serializer().dumps(
                 {
                     "stage": stage,
                     "age_group": age_group_name,
                     "language": language,
-                    "s": subject.strip(),
-                    "b": body.strip().replace("\r\n", "\n"),
+                    "s": checked.subject,
+                    "b": checked.body,
                 }
             )
         except ValidationFailed as error:
@@ -341,8 +354,8 @@ def letter_text_edit(stage: int, age_group_name: str, language: str) -> Any:
             stage=stage,
             age_group_name=age_group_name,
             language=language,
-            is_edited=(current != default),
-            default=default,
+            is_edited=text.is_edited,
+            default=text.default,
             placeholders=PLACEHOLDERS,
             preview_args=preview_args,
             is_draft=bool(draft),
@@ -350,19 +363,6 @@ def letter_text_edit(stage: int, age_group_name: str, language: str) -> Any:
         ),
         status,
     )
-
-
-def _check_text(subject: str, body: str) -> None:
-    """Raise ValidationFailed with per-field messages, as saving would."""
-    from avestavard.services.letter_rules import validate_template
-
-    errors = {}
-    for name, value in (("subject", subject), ("body", body)):
-        problems = validate_template(value)
-        if problems:
-            errors[name] = " ".join(problems)
-    if errors:
-        raise ValidationFailed("", errors)
 
 
 # --------------------------------------------------------------------------- import
@@ -390,7 +390,7 @@ def letter_import() -> Any:
     report = import_inmovers(db.session, parse, current_user)
     db.session.rollback()  # the dry run: nothing is kept until the coordinator confirms
     pending = stage_inmovers_upload(
-        db.session, data, upload.filename or "inflyttade.csv", current_user, datetime.now(UTC)
+        db.session, data, upload.filename or "inflyttade.csv", current_user, utcnow()
     )
     db.session.commit()
     confirm = InmoversConfirmForm(formdata=None, token=pending.token)
@@ -412,7 +412,7 @@ def letter_import_confirm() -> Any:
     confirm = InmoversConfirmForm()
     if not confirm.validate_on_submit():
         abort(400)
-    data, file_name = take_pending_import(db.session, confirm.token.data or "", datetime.now(UTC))
+    data, file_name = take_pending_import(db.session, confirm.token.data or "", utcnow())
     settings = _settings()
     parse = parse_inmovers(data, today=_today(), hash_key=settings.person_hash_key)
     report = import_inmovers(db.session, parse, current_user)
@@ -448,24 +448,16 @@ def letter_households() -> str:
 @coordinator_required
 def letter_household(household_id: int) -> str:
     """One household: residents, letters sent, and the newcomer it is linked to."""
-    household = db.session.get(LetterHousehold, household_id)
-    if household is None:
-        raise NotFound(_("Hushållet finns inte."))
-    record(db.session, current_user, AuditAction.VIEW, "household", household.id)
+    view = view_household(
+        db.session, current_user, household_id, today=_today(), config=_settings().config
+    )
     db.session.commit()
     query = request.args.get("q", "").strip()[:200]
-    today = _today()
-    config = _settings().config
-    group = (
-        age_group(today, [r.birth_date for r in household.residents], config.age_bands)
-        if household.residents
-        else None
-    )
     return render_template(
         "coordinator/letters/household.html",
-        household=household,
-        adults=adults_on(household.residents, today),
-        group=group,
+        household=view.household,
+        adults=view.adults,
+        group=view.age_group,
         query=query,
         newcomers=search_newcomers(db.session, query, limit=20) if query else [],
         link_form=LinkNewcomerForm(formdata=None),

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from avestavard.forms import FlaskForm
 
@@ -36,9 +37,22 @@ class PreviewForm(FlaskForm):
         csrf = False
 
     stage = SelectField(_l("Etapp"), coerce=int)
-    age_group = SelectField(_l("Åldersgrupp"))
+    age_group = SelectField(_l("Åldersgrupp"), validators=[Optional()])
     language = SelectField(_l("Språk"))
-    household = IntegerField(_l("Hushåll (nummer, valfritt)"), validators=[Optional()])
+    people = SelectField(_l("Exempelhushåll"), coerce=int, default=2)
+    # A real household chosen from the search; empty: the made-up sample household.
+    household = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class HouseholdPreviewSearchForm(FlaskForm):
+    """Find a real household to preview a letter for (GET form)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Sök hushåll"), validators=[Optional(), Length(max=200)], filters=[lambda v: v or ""]
+    )
 
 
 class LinkNewcomerForm(FlaskForm):

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.imports.inmovers_csv import ADULT_AGE, Address, InmoversParse, age_on
+from avestavard.localtime import to_local
 from avestavard.models import AuditAction, Newcomer, utcnow
 from avestavard.models.letters import (
     Letter,
@@ -388,19 +389,9 @@ def save_letter_text(
 
     The errors are per field (``subject``, ``body``) so the form shows them next to the field.
     """
-    errors = {}
-    subject, body = subject.strip(), body.strip().replace("\r\n", "\n")
-    for name, value in (("subject", subject), ("body", body)):
-        problems = validate_template(value)
-        if not value:
-            problems.insert(0, "Fältet får inte vara tomt.")
-        if problems:
-            errors[name] = " ".join(problems)
-    if len(subject) > 300:
-        errors["subject"] = "Ämnet får vara högst 300 tecken."
     group = _checked_text_key(base, stage, age_group_name, language)
-    if errors:
-        raise ValidationFailed("Texten kan inte sparas.", errors)
+    text = check_letter_text(subject, body)
+    subject, body = text.subject, text.body
     row = session.scalar(
         select(LetterTextOverride).where(
             LetterTextOverride.stage == stage,
@@ -434,13 +425,68 @@ def reset_letter_text(
     return bool(cast(Any, result).rowcount)
 
 
+def check_letter_text(subject: str, body: str) -> LetterText:
+    """A coordinator's text as it would be saved (trimmed, one kind of line break).
+
+    Raises ValidationFailed with a message per field (``subject``, ``body``) for an empty field,
+    an unknown placeholder, a stray brace or a subject over 300 characters.
+    """
+    errors = {}
+    subject, body = subject.strip(), body.strip().replace("\r\n", "\n")
+    for name, value in (("subject", subject), ("body", body)):
+        problems = validate_template(value)
+        if not value:
+            problems.insert(0, "Fältet får inte vara tomt.")
+        if problems:
+            errors[name] = " ".join(problems)
+    if len(subject) > 300:
+        errors["subject"] = "Ämnet får vara högst 300 tecken."
+    if errors:
+        raise ValidationFailed("Texten kan inte sparas.", errors)
+    return LetterText(subject, body)
+
+
 def _checked_text_key(config: LetterConfig, stage: int, group_name: str, language: str) -> AgeGroup:
-    try:
-        group = age_group_of(group_name)
-        config.text(stage, group, language)
-    except (KeyError, ValueError):
-        raise NotFound("Det finns ingen sådan brevtext.") from None
+    """The age group of an existing text's key; NotFound for a key without a text."""
+    if group_name not in AGE_GROUPS:
+        raise NotFound("Det finns ingen sådan brevtext.")
+    group = age_group_of(group_name)
+    if (stage, group, language) not in config.texts:
+        raise NotFound("Det finns ingen sådan brevtext.")
     return group
+
+
+@dataclass(frozen=True)
+class EditableText:
+    """One letter text as a coordinator edits it: what letters use now, and the default."""
+
+    stage: int
+    age_group: AgeGroup
+    language: str
+    current: LetterText
+    default: LetterText
+
+    @property
+    def is_edited(self) -> bool:
+        """Whether a coordinator's text replaces the one in ``letters.toml``."""
+        return self.current != self.default
+
+
+def letter_text_for_edit(
+    session: Session, base: LetterConfig, *, stage: int, age_group_name: str, language: str
+) -> EditableText:
+    """The text of one stage, age group and language; NotFound when there is no such text."""
+    group = _checked_text_key(base, stage, age_group_name, language)
+    current = effective_letter_config(session, base).text(stage, group, language)
+    return EditableText(stage, group, language, current, base.text(stage, group, language))
+
+
+def edited_letter_texts(session: Session) -> dict[tuple[int, str, str], LetterTextOverride]:
+    """The coordinators' texts by (stage, age group, language)."""
+    return {
+        (row.stage, row.age_group, row.language): row
+        for row in session.scalars(select(LetterTextOverride))
+    }
 
 
 # --------------------------------------------------------------------------- unsubscribe
@@ -948,8 +994,13 @@ def letter_run_summaries(session: Session, limit: int = 60) -> list[RunSummary]:
     ]
 
 
-def batch_file(session: Session, batch_id: int, kind: str) -> tuple[LetterBatch, bytes]:
-    """The stored PDF or CSV of a batch, exactly the bytes stored when it was made."""
+def batch_file(
+    session: Session, actor: Actor, batch_id: int, kind: str
+) -> tuple[LetterBatch, bytes]:
+    """The stored PDF or CSV of a batch, exactly the bytes stored when it was made.
+
+    The files hold names and addresses: each download is logged.
+    """
     batch = session.get(LetterBatch, batch_id)
     if batch is None or batch.completed_at is None:
         raise NotFound("Utskicket finns inte eller är inte klart.")
@@ -962,16 +1013,14 @@ def batch_file(session: Session, batch_id: int, kind: str) -> tuple[LetterBatch,
     if hashlib.sha256(data).hexdigest() != expected:
         # Never hand out a file that differs from the one made for the post.
         raise Conflict("Filen stämmer inte med sin kontrollsumma.")
+    record(session, actor, AuditAction.DOWNLOAD_LETTER_BATCH, "letter_batch", batch.id)
+    session.flush()
     return batch, data
 
 
-def sample_household(session: Session, household_id: int | None = None) -> LetterHousehold | None:
-    """A household to preview letters with: the one asked for, else the latest to move in."""
-    if household_id is not None:
-        return session.get(LetterHousehold, household_id)
-    return session.scalars(
-        select(LetterHousehold).order_by(LetterHousehold.moved_in.desc()).limit(1)
-    ).first()
+def letters_today(now: datetime) -> date:
+    """The municipality's date at ``now``: the day letters are dated, planned and imported by."""
+    return to_local(now).date()
 
 
 def search_households(session: Session, query: str = "", limit: int = 100) -> list[LetterHousehold]:
@@ -1042,42 +1091,113 @@ def take_pending_import(session: Session, token: str, now: datetime) -> tuple[by
     return data, name
 
 
+# The made-up household a preview shows unless a real one is asked for.
 SAMPLE_RESIDENTS = (("Anna", "Exempel", date(1988, 4, 12)), ("Erik", "Exempel", date(1986, 9, 3)))
+SAMPLE_ADDRESS = ("Kungsgatan 1", "774 30", "AVESTA")
+
+
+def sample_household(today: date, people: int = 2) -> LetterHousehold:
+    """A made-up household of ``people`` adults (1 or 2), never stored: no real person."""
+    street, postcode, town = SAMPLE_ADDRESS
+    household = LetterHousehold(street=street, postcode=postcode, town=town, moved_in=today)
+    household.residents = [
+        Resident(first_name=first, last_name=last, birth_date=born, person_key="")
+        for first, last, born in SAMPLE_RESIDENTS[: max(1, min(people, len(SAMPLE_RESIDENTS)))]
+    ]
+    return household
+
+
+@dataclass(frozen=True)
+class LetterPreview:
+    """A letter as it would be printed and emailed, and whose it is."""
+
+    letter: LetterContent
+    # The real household shown; None for the made-up sample household.
+    household: LetterHousehold | None
+    email_subject: str
+    email_text: str
+    # Households found by the preview's search (empty without a search).
+    found: tuple[LetterHousehold, ...] = ()
 
 
 def preview_letter(
     session: Session,
-    config: LetterConfig,
+    actor: Actor,
+    settings: LetterSettings,
     *,
     stage: int,
-    age_group_name: str,
+    age_group_name: str | None,
     language: str | None,
-    household_id: int | None,
     today: date,
-    unsubscribe_link: str | None = None,
-) -> LetterContent:
-    """A stage's letter for a sample household (a stored one, or a made-up one if none exist)."""
-    _checked_text_key(config, stage, age_group_name, language or config.fallback_language)
-    household = sample_household(session, household_id)
-    if household_id is not None and household is None:
-        raise NotFound("Hushållet finns inte.")
-    if household is None or not household.residents:
-        household = LetterHousehold(
-            street="Kungsgatan 1", postcode="774 30", town="AVESTA", moved_in=today
-        )
-        household.residents = [
-            Resident(first_name=first, last_name=last, birth_date=born, person_key="")
-            for first, last, born in SAMPLE_RESIDENTS
-        ]
-    return compose_for(
-        household,
+    household_id: int | None = None,
+    sample_people: int = 2,
+    draft: LetterText | None = None,
+    query: str = "",
+) -> LetterPreview:
+    """A stage's letter for the made-up sample household, or for a real one.
+
+    Without ``household_id`` the letter goes to the sample household (``sample_people`` adults):
+    no real person is shown and nothing is logged. A real household's letter shows its names and
+    address, so it is logged as a view of that household; ``age_group_name`` None then means
+    the household's own age group. ``draft`` is an unsaved text for this stage, age group and
+    language. ``query`` searches households to choose from (the search is logged).
+    NotFound for an unknown household or a stage, age group or language without a text.
+    """
+    config = effective_letter_config(session, settings.config)
+    household = None
+    if household_id is not None:
+        household = session.get(LetterHousehold, household_id)
+        if household is None or not household.residents:
+            raise NotFound("Hushållet finns inte.")
+        record(session, actor, AuditAction.VIEW, "household", household.id)
+    shown = household or sample_household(today, sample_people)
+    if age_group_name is None:
+        own = [r.birth_date for r in shown.residents]
+        age_group_name = age_group(today, own, config.age_bands) if household else "adult"
+    group = _checked_text_key(config, stage, age_group_name, language or config.fallback_language)
+    if draft is not None:
+        config = config.with_text(stage, group, language or config.fallback_language, draft)
+    letter = compose_for(
+        shown,
         stage=stage,
-        age_group_name=age_group_name,
+        age_group_name=group,
         language=language,
         letter_date=today,
         config=config,
-        unsubscribe_link=unsubscribe_link,
+        unsubscribe_link=unsubscribe_url(settings, household.id if household else 0, language),
     )
+    subject, text, _html = render_email(letter)
+    found: tuple[LetterHousehold, ...] = ()
+    if query.strip():
+        found = tuple(search_households(session, query, limit=20))
+        record(session, actor, AuditAction.SEARCH, "households")
+    session.flush()
+    return LetterPreview(letter, household, subject, text, found)
+
+
+@dataclass(frozen=True)
+class HouseholdView:
+    """One household as a coordinator sees it: residents, adults today and age group."""
+
+    household: LetterHousehold
+    adults: list[Resident]
+    age_group: AgeGroup | None
+
+
+def view_household(
+    session: Session, actor: Actor, household_id: int, *, today: date, config: LetterConfig
+) -> HouseholdView:
+    """A household with its letters and link; logged as a view of it. NotFound if unknown."""
+    household = session.get(LetterHousehold, household_id)
+    if household is None:
+        raise NotFound("Hushållet finns inte.")
+    record(session, actor, AuditAction.VIEW, "household", household.id)
+    session.flush()
+    residents = household.residents
+    group = (
+        age_group(today, [r.birth_date for r in residents], config.age_bands) if residents else None
+    )
+    return HouseholdView(household, adults_on(residents, today), group)
 
 
 # --------------------------------------------------------------------------- retention
