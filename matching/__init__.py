@@ -12,11 +12,21 @@ calls it through a thin adapter: profiles in, proposals out.
 
 Parts: ``InterestNormalizer`` (free-text interests -> canonical ids), ``taxonomy()`` (the
 canonical interests with Swedish, English and Arabic labels), ``propose`` (scoring, hard
-rules, optimal assignment, reasons) and ``evaluate`` (quality against planted pairs).
+rules, optimal assignment, reasons), ``evaluate`` (quality against planted pairs) and
+``learn_weights`` (the score's weights learned from coordinators' decisions, written and read
+as ``LearnedWeights``).
 """
 
 from matching.engine import Candidate, Proposal, propose
 from matching.evaluation import Evaluation, evaluate, hard_rule_violations
+from matching.learning import (
+    CoordinatorDecision,
+    LearnedWeights,
+    WeightsError,
+    learn_weights,
+    read_decisions,
+    weights_from_mapping,
+)
 from matching.normalizer import InterestNormalizer, NormalizedInterest, default_normalizer
 from matching.profiles import (
     HistoryEntry,
@@ -28,18 +38,21 @@ from matching.profiles import (
     read_newcomers,
 )
 from matching.reasons import Reason
-from matching.scoring import Weights
+from matching.scoring import COMPONENTS, Weights
 from matching.taxonomy import Category, Interest, Taxonomy, load_taxonomy, taxonomy
 from matching.wishes import WishClause, WishReading, read_wishes, wish_outcomes
 
 __all__ = [
+    "COMPONENTS",
     "Candidate",
     "Category",
+    "CoordinatorDecision",
     "Evaluation",
     "HistoryEntry",
     "HostProfile",
     "Interest",
     "InterestNormalizer",
+    "LearnedWeights",
     "NewcomerProfile",
     "NormalizedInterest",
     "ProfileError",
@@ -47,17 +60,21 @@ __all__ = [
     "Reason",
     "Taxonomy",
     "Weights",
+    "WeightsError",
     "WishClause",
     "WishReading",
     "default_normalizer",
     "evaluate",
     "hard_rule_violations",
+    "learn_weights",
     "load_taxonomy",
     "propose",
+    "read_decisions",
     "read_history",
     "read_hosts",
     "read_newcomers",
     "read_wishes",
     "taxonomy",
+    "weights_from_mapping",
     "wish_outcomes",
 ]

@@ -1,9 +1,18 @@
-"""Command line: ``python -m matching propose|evaluate``.
+"""Command line: ``python -m matching propose|evaluate|learn``.
 
     python -m matching propose --hosts H.jsonl --newcomers N.jsonl [--history R.jsonl]
-                               [--top K] [--json] [--lang sv|en]
+                               [--weights W.json] [--top K] [--json] [--lang sv|en]
     python -m matching evaluate --hosts H.jsonl --newcomers N.jsonl [--history R.jsonl]
-                                --truth truth.json [--json] [--lang sv|en]
+                                [--weights W.json] --truth truth.json [--json] [--lang sv|en]
+    python -m matching learn --hosts H.jsonl --newcomers N.jsonl --decisions D.jsonl
+                             --out W.json [--seen W0.json] [--min-decisions N]
+
+``learn`` reads decisions one JSON a line (``{"newcomer", "host", "decision": approved |
+rejected | picked | accepted | declined, "rating": 1-5 optional}``) and writes the weights
+file ``W.json`` (see ``matching.learning``); ``--seen`` names the weights the proposals were
+ranked with when the decisions were made (defaults otherwise). ``--weights`` makes
+``propose`` and ``evaluate`` score with such a file; the hard rules hold whatever it says,
+and ``--decisions`` adds the rejected and declined pairs of a decisions file to the history.
 
 ``propose --json`` prints one JSON object a line per newcomer (``newcomer``, ``assigned``,
 ``candidates`` with ``host``, ``score``, ``fit`` (0-100), ``fit_band``, ``components``,
@@ -25,6 +34,13 @@ from typing import TextIO
 
 from matching.engine import Proposal, propose
 from matching.evaluation import evaluate, hard_rule_violations
+from matching.learning import (
+    MIN_DECISIONS,
+    LearnedWeights,
+    WeightsError,
+    learn_weights,
+    read_decisions,
+)
 from matching.profiles import (
     HistoryEntry,
     HostProfile,
@@ -57,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
             type=Path,
             help='earlier decisions: {"newcomer", "host", "decision"} a line',
         )
+        sub.add_argument(
+            "--weights", type=Path, help="weights file written by learn (defaults otherwise)"
+        )
+        sub.add_argument(
+            "--decisions",
+            type=Path,
+            help="decisions as for learn: rejected and declined pairs are never proposed",
+        )
         sub.add_argument("--top", type=int, default=3, metavar="K", help="candidates shown")
         sub.add_argument("--json", action="store_true", help="machine-readable output")
         sub.add_argument(
@@ -70,6 +94,28 @@ def _parser() -> argparse.ArgumentParser:
     evaluate_cmd.add_argument(
         "--truth", required=True, type=Path, help="JSON object: newcomer id -> planted host id"
     )
+    learn_cmd = commands.add_parser("learn", help="learn weights from coordinators' decisions")
+    learn_cmd.add_argument("--hosts", required=True, type=Path, help="hosts, one JSON a line")
+    learn_cmd.add_argument(
+        "--newcomers", required=True, type=Path, help="newcomers, one JSON a line"
+    )
+    learn_cmd.add_argument(
+        "--decisions",
+        required=True,
+        type=Path,
+        help='{"newcomer", "host", "decision", "rating"?} a line',
+    )
+    learn_cmd.add_argument("--out", required=True, type=Path, help="weights file to write")
+    learn_cmd.add_argument(
+        "--seen", type=Path, help="weights the decided proposals were ranked with"
+    )
+    learn_cmd.add_argument(
+        "--min-decisions",
+        type=int,
+        default=MIN_DECISIONS,
+        metavar="N",
+        help=f"fewer decisions give the defaults (default {MIN_DECISIONS})",
+    )
     return parser
 
 
@@ -80,6 +126,14 @@ def _load(
         hosts = read_hosts(args.hosts)
         newcomers = read_newcomers(args.newcomers)
         history = read_history(args.history) if args.history else []
+        if args.decisions:
+            history += [
+                HistoryEntry(
+                    d.newcomer, d.host, "rejected" if d.decision == "rejected" else "declined"
+                )
+                for d in read_decisions(args.decisions)
+                if d.is_hard_no
+            ]
     except OSError as exc:
         raise _InputError(f"{exc.filename}: {exc.strerror}") from exc
     except ProfileError as exc:
@@ -117,13 +171,62 @@ def _print_text(proposals: Sequence[Proposal], lang: str, out: TextIO) -> None:
             out.write(f"  {rank}. {candidate.host}  {score}  {reasons}\n")
 
 
+def _weights(path: Path | None) -> LearnedWeights | None:
+    if path is None:
+        return None
+    try:
+        return LearnedWeights.read(path)
+    except OSError as exc:
+        raise _InputError(f"{path}: {exc.strerror}") from exc
+    except WeightsError as exc:
+        raise _InputError(str(exc)) from exc
+
+
+def _learn(args: argparse.Namespace, out: TextIO) -> int:
+    if args.min_decisions < 1:
+        raise _InputError("--min-decisions must be 1 or more")
+    seen = _weights(args.seen)
+    try:
+        hosts = read_hosts(args.hosts)
+        newcomers = read_newcomers(args.newcomers)
+        decisions = read_decisions(args.decisions)
+        result = learn_weights(
+            hosts,
+            newcomers,
+            decisions,
+            seen=seen.weights if seen is not None else None,
+            min_decisions=args.min_decisions,
+        )
+    except OSError as exc:
+        raise _InputError(f"{exc.filename}: {exc.strerror}") from exc
+    except ProfileError as exc:
+        raise _InputError(str(exc)) from exc
+    try:
+        result.write(args.out)
+    except OSError as exc:
+        raise _InputError(f"{args.out}: {exc.strerror}") from exc
+    state = "learned" if result.learned else f"defaults (fewer than {args.min_decisions})"
+    weights = ", ".join(f"{k} {v:.3f}" for k, v in result.as_mapping().items())
+    out.write(f"{result.n_decisions} decisions, {state}: {weights}\n")
+    return 0
+
+
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "learn":
+        return _learn(args, out)
     if args.top < 0:
         raise _InputError("--top must be 0 or more")
+    learned = _weights(args.weights)
     hosts, newcomers, history = _load(args)
     truth = _truth(args.truth) if args.command == "evaluate" else {}
     try:
-        proposals = propose(hosts, newcomers, history, top_k=args.top)
+        proposals = propose(
+            hosts,
+            newcomers,
+            history,
+            top_k=args.top,
+            weights=learned.weights if learned is not None else None,
+        )
     except ProfileError as exc:
         raise _InputError(str(exc)) from exc
 

@@ -7,7 +7,7 @@ The pipeline for a pool:
    text, area, household, age, wishes;
 3. shortlist the best hosts per newcomer by blocked products over the hosts they share a
    language with, masking pairs in the history (``matching.scoring.shortlist``);
-4. add life stage and wishes to the shortlist and rank it (``matching.scoring.rescore``);
+4. add age, household and wishes to the shortlist and rank it (``matching.scoring.rescore``);
 5. assign newcomers to host places optimally (``matching.assignment.assign``);
 6. explain the top candidates and the assigned host (``matching.reasons``).
 """
@@ -43,7 +43,7 @@ from matching.features import (
 from matching.normalizer import InterestNormalizer, default_normalizer
 from matching.profiles import HistoryEntry, HostProfile, NewcomerProfile, unique_ids
 from matching.reasons import Fit, Reason, fit_of
-from matching.scoring import Weights, life_stage, pair_dot, rescore, shortlist, wish_fit
+from matching.scoring import Weights, components, rescore, shortlist
 from matching.taxonomy import Taxonomy
 from matching.wishes import age_wish_holds
 
@@ -64,8 +64,8 @@ CLOSE_IN_AGE = 10
 class Candidate:
     """A host proposed for a newcomer, with its score (0-1) and reasons.
 
-    ``components`` holds the unweighted parts of the score (``interests``, ``text``,
-    ``life_stage``, ``area``, ``wishes``), each in [0, 1].
+    ``components`` holds the unweighted parts of the score (``interests``, ``text``, ``age``,
+    ``household``, ``area``, ``wishes``), each in [0, 1].
     """
 
     host: str
@@ -408,15 +408,8 @@ def _explain(
     """Candidates for the given pairs: score, score parts (vectorised) and reasons."""
     if len(ni) == 0:
         return []
-    nc, hs = pool.newcomers, pool.hosts
-    text = pair_dot(nc.text, hs.text, ni, hj)
-    parts = {
-        "interests": pair_dot(nc.interests, hs.interests, ni, hj),
-        "text": text,
-        "life_stage": life_stage(nc, hs, ni, hj, w),
-        "area": ((nc.area[ni] == hs.area[hj]) & (nc.area[ni] >= 0)).astype(np.float32),
-        "wishes": wish_fit(nc, hs, ni, hj),
-    }
+    parts = components(pool, w, ni, hj)
+    text = parts["text"]
     rounded = {name: np.round(v.astype(np.float64), 4).tolist() for name, v in parts.items()}
     scores = np.round(totals, 4).tolist()
     texts = text.tolist()

@@ -1,16 +1,20 @@
-"""How well a host fits a newcomer: a weighted sum of five parts, each in [0, 1].
+"""How well a host fits a newcomer: a weighted sum of six parts, each in [0, 1].
 
     score = 0.50 * interests    cosine of IDF-weighted interest vectors: canonical interests
                                 (plus broader ones at half weight per level) and free tags
           + 0.15 * text         cosine of TF-IDF over the interview answers (past, present,
                                 future, thoughts), Swedish and English stems plus the
                                 interests the words name
-          + 0.15 * life_stage   half age (exp(-(years apart / 12)^2)), half household
-                                (families with children meet families: HOUSEHOLD_FIT)
+          + 0.075 * age         exp(-(years apart / 12)^2); 0.5 when a birth year is unknown
+          + 0.075 * household   families with children meet families (HOUSEHOLD_FIT)
           + 0.08 * area         1 when both live in the same area of the municipality
           + 0.12 * wishes       2/3 the share of the newcomer's wishes the host meets,
                                 1/3 the share of the host's stated preferences ("gärna
                                 familjer med barn") the newcomer meets
+
+Age and household are the two halves of a stage of life (0.15 together); as separate parts a
+coordinator's preference for closeness in age can be learned on its own
+(``matching.learning``). ``COMPONENTS`` names the parts in this order.
 
 Shared interests dominate because that is what coordinators matched on and what pairs keep
 meeting for; rare interests count more than common ones through the IDF (two bandy fans say
@@ -22,7 +26,7 @@ one product with the hosts they share a language with gives the interest, text a
 parts at once (their feature blocks are scaled by the square roots of the weights; frequent
 columns go through dense BLAS, rare ones through a sparse product), history pairs are
 masked, and the best ``shortlist`` hosts are kept (``argpartition`` of the negated block).
-Only those get the life-stage and wish parts, so no step is quadratic in Python.
+Only those get the age, household and wish parts, so no step is quadratic in Python.
 """
 
 from __future__ import annotations
@@ -40,16 +44,22 @@ from matching.features import AGE_CODES, SAME_GENDER, PoolFeatures, SideFeatures
 from matching.wishes import age_wish_holds
 
 __all__ = [
+    "COMPONENTS",
     "HOUSEHOLD_FIT",
     "Shortlist",
     "Weights",
     "age_fit",
-    "life_stage",
+    "components",
+    "household_fit",
     "pair_dot",
     "rescore",
     "shortlist",
     "wish_fit",
 ]
+
+
+# The score's parts, in the order the weights and the learner use them.
+COMPONENTS: tuple[str, ...] = ("interests", "text", "age", "household", "area", "wishes")
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,8 @@ class Weights:
 
     interests: float = 0.50
     text: float = 0.15
-    life_stage: float = 0.15
+    age: float = 0.075
+    household: float = 0.075
     area: float = 0.08
     wishes: float = 0.12
     # A broader interest (skiing for cross-country skiing) counts this much per level.
@@ -104,13 +115,12 @@ def age_fit(born_a: np.ndarray, born_b: np.ndarray, scale: float) -> np.ndarray:
     return out
 
 
-def life_stage(
-    newcomers: SideFeatures, hosts: SideFeatures, ni: np.ndarray, hj: np.ndarray, w: Weights
+def household_fit(
+    newcomers: SideFeatures, hosts: SideFeatures, ni: np.ndarray, hj: np.ndarray
 ) -> np.ndarray:
-    """Half age fit, half household fit, for pairs (newcomer ni[i], host hj[i])."""
-    age = age_fit(newcomers.birth[ni], hosts.birth[hj], w.age_scale)
-    household = HOUSEHOLD_FIT[newcomers.household[ni], hosts.household[hj]]
-    return np.asarray(0.5 * age + 0.5 * household, dtype=np.float32)
+    """HOUSEHOLD_FIT for pairs (newcomer ni[i], host hj[i]); an unknown household is -1,
+    the table's last row and column."""
+    return np.asarray(HOUSEHOLD_FIT[newcomers.household[ni], hosts.household[hj]], np.float32)
 
 
 def _age_wish(code: np.ndarray, wisher_born: np.ndarray, other_born: np.ndarray) -> np.ndarray:
@@ -156,7 +166,7 @@ def wish_fit(
     stated preferences the newcomer meets (a side without any contributes 0).
 
     The newcomer's wishes weigh more: the newcomer is the one being helped, and a host's
-    general "gärna familjer" already overlaps the household part of the life stage.
+    general "gärna familjer" already overlaps the household part.
     """
     from_newcomer, _ = _one_side(newcomers, hosts, ni, hj)
     from_host, _ = _one_side(hosts, newcomers, hj, ni)
@@ -318,7 +328,24 @@ def rescore(pool: PoolFeatures, w: Weights, short: Shortlist) -> np.ndarray:
     total = np.full(short.hosts.shape, -np.inf, dtype=np.float32)
     if len(ni) == 0:
         return total
-    extra = w.life_stage * life_stage(pool.newcomers, pool.hosts, ni, hj, w)
+    nc, hs = pool.newcomers, pool.hosts
+    extra = w.age * age_fit(nc.birth[ni], hs.birth[hj], w.age_scale)
+    extra += w.household * household_fit(nc, hs, ni, hj)
     extra += w.wishes * wish_fit(pool.newcomers, pool.hosts, ni, hj)
     total[ni, k] = short.score[ni, k] + extra
     return total
+
+
+def components(
+    pool: PoolFeatures, w: Weights, ni: np.ndarray, hj: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The unweighted parts of the score (``COMPONENTS``) for pairs (ni[i], hj[i])."""
+    nc, hs = pool.newcomers, pool.hosts
+    return {
+        "interests": pair_dot(nc.interests, hs.interests, ni, hj),
+        "text": pair_dot(nc.text, hs.text, ni, hj),
+        "age": age_fit(nc.birth[ni], hs.birth[hj], w.age_scale),
+        "household": household_fit(nc, hs, ni, hj),
+        "area": ((nc.area[ni] == hs.area[hj]) & (nc.area[ni] >= 0)).astype(np.float32),
+        "wishes": wish_fit(nc, hs, ni, hj),
+    }

@@ -533,6 +533,9 @@ def _component_label(name: str) -> str:
     labels = {
         "interests": _("Gemensamma intressen"),
         "text": _("Liknande svar i intervjun"),
+        "age": _("Ålder"),
+        "household": _("Hushåll"),
+        # Proposals stored with age and household as one part.
         "life_stage": _("Ålder och hushåll"),
         "area": _("Samma område"),
         "wishes": _("Önskemål"),

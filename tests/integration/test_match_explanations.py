@@ -55,7 +55,14 @@ def test_to_match_explains_fit_reasons_and_wishes(app, coordinator_client) -> No
         assert sara_per.reason_codes[0]["params"]["other_newcomer"] == str(amira)
         # Naming reasons are never stored as text (a name could outlive an erasure).
         assert not any(str(amira) in r or "Amira" in r for r in sara_per.reasons_sv)
-        assert set(sara_per.components) == {"interests", "text", "life_stage", "area", "wishes"}
+        assert set(sara_per.components) == {
+            "interests",
+            "text",
+            "age",
+            "household",
+            "area",
+            "wishes",
+        }
 
     page = html.unescape(coordinator_client.get("/coordinator/to-match").get_data(as_text=True))
     assert (

@@ -143,7 +143,7 @@ def test_propose_json_lines(files: dict[str, Path]) -> None:
     assert {"code": "shared_language", "params": {"languages": ["ar", "sv"]}} in best[
         "reason_codes"
     ] or any(c["code"] == "shared_language" for c in best["reason_codes"])
-    assert set(best["components"]) == {"interests", "text", "life_stage", "area", "wishes"}
+    assert set(best["components"]) == {"interests", "text", "age", "household", "area", "wishes"}
     assert "Båda talar arabiska" in best["reasons"]
     assert "Båda bor i Krylbo" in best["reasons"]
     assert any(r.startswith("Båda gillar") and "fiske" in r for r in best["reasons"])

@@ -253,7 +253,14 @@ def test_scores_and_components_are_in_range() -> None:
     [proposal] = propose([host("H1"), host("H2", interests=("golf",))], [newcomer("N1")])
     for candidate in proposal.candidates:
         assert 0.0 < candidate.score <= 1.0
-        assert set(candidate.components) == {"interests", "text", "life_stage", "area", "wishes"}
+        assert set(candidate.components) == {
+            "interests",
+            "text",
+            "age",
+            "household",
+            "area",
+            "wishes",
+        }
         assert all(0.0 <= v <= 1.0 for v in candidate.components.values())
     assert proposal.candidates[0].host == "H1"
 
