@@ -6,8 +6,8 @@ API (the ``send-mail`` command, the scheduler's mail job and tests call this)::
                   batch_size=None, limit=None, stop=None) -> SendReport
 
 - ``bind``: an :class:`~sqlalchemy.engine.Engine`, or a session (``db.session``) whose engine
-  is used. The sender works on its own connection and commits each step itself; the caller has
-  nothing to commit. Call it after the transaction that queued the mail has committed.
+  is used. The sender works on its own connections and commits each step itself; the caller
+  has nothing to commit. Call it after the transaction that queued the mail has committed.
 - ``now``: aware UTC datetime. Rows with status queued/retry, ``next_attempt_at <= now`` and
   no hold after ``now`` (``held_until``) are due; cancelled rows never are. Claims older than
   the lease are measured from ``now``. Times recorded during the run are ``now`` plus the real
@@ -25,7 +25,8 @@ What happens to one message, each step committed before the next:
 1. Claim: status ``sending`` with a fresh claim token. On PostgreSQL the due rows are selected
    ``FOR UPDATE SKIP LOCKED`` in the claiming transaction, so two senders take different rows;
    SQLite runs one writer at a time. Either way only a row still due is updated.
-2. MAIL FROM and RCPT TO over the run's one SMTP connection.
+2. MAIL FROM and RCPT TO over the run's one SMTP connection (the message itself is built
+   by a helper thread while the one before it is with the server and the database).
 3. The hand-over mark (``handed_over_at``), written only if the row still carries our claim
    token; otherwise the message is left alone (another sender took it back).
 4. DATA and the message. 250 → ``sent``; 4xx, or the connection lost before DATA → ``retry``
@@ -58,6 +59,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -409,7 +411,7 @@ class _SmtpConnection:
             self.drop()
             return _Outcome(_Kind.TEMPORARY, _describe(exc, "before the message was sent"))
         if not hand_over():
-            self._reset(0)
+            self._reset()
             return _Outcome(_Kind.SKIPPED)
         try:
             code, reply = smtp.data(payload)
@@ -432,7 +434,7 @@ class _SmtpConnection:
         kind = _Kind.PERMANENT if 500 <= code <= 599 else _Kind.TEMPORARY
         return _Outcome(kind, f"{stage}: {_reply_text(code, reply)}")
 
-    def _reset(self, code: int) -> None:
+    def _reset(self, code: int | None = None) -> None:
         """Clear the SMTP transaction; after a 421 the server is closing the connection."""
         if code == 421 or self.smtp is None:
             self.drop()
@@ -556,10 +558,9 @@ def _claim(
     return sorted((_Row(*r) for r in claimed), key=lambda r: (r.next_attempt_at, r.id))
 
 
-def _mark_handed_over(conn: Connection, row: _Row, token: str, at: datetime) -> bool:
-    """Commit the hand-over mark of ``row``; False if it is no longer ours."""
-    with conn.begin():
-        marked = conn.execute(_MARK_HANDED_OVER, {"row_id": row.id, "token": token, "at": at})
+def _mark_handed_over(writes: Connection, row: _Row, token: str, at: datetime) -> bool:
+    """Write the hand-over mark of ``row`` (one statement); False if it is no longer ours."""
+    marked = writes.execute(_MARK_HANDED_OVER, {"row_id": row.id, "token": token, "at": at})
     return marked.rowcount == 1
 
 
@@ -600,14 +601,16 @@ def _result_values(
     return values
 
 
-def _write_result(
-    conn: Connection, row: _Row, token: str, values: Mapping[str, Any], at: datetime
-) -> None:
-    """Commit a result on a row that is still ours, with its attempt unless it was sent."""
+def _write_result(batch: _Batch, row: _Row, values: Mapping[str, Any], at: datetime) -> None:
+    """Write a result on a row that is still ours, with its attempt unless it was sent."""
     status: OutboxStatus = values["status"]
+    params = {**values, "row_id": row.id, "token": batch.token}
+    if status is OutboxStatus.SENT:
+        batch.writes.execute(_WRITE_RESULT, params)
+        return
+    conn = batch.conn
     with conn.begin():
-        written = conn.execute(_WRITE_RESULT, {**values, "row_id": row.id, "token": token})
-        if not written.rowcount or status is OutboxStatus.SENT:
+        if not conn.execute(_WRITE_RESULT, params).rowcount:
             return
         code, enhanced = reply_codes(values["last_error"])
         conn.execute(
@@ -624,24 +627,23 @@ def _write_result(
             record_mail_failure(conn, at)
 
 
-def _release(conn: Connection, rows: Sequence[_Row], token: str) -> int:
-    """Give back claimed rows that were not tried (the run was asked to stop); commits."""
-    with conn.begin():
-        return conn.execute(
-            update(_M)
-            .where(
-                _M.id.in_([r.id for r in rows]),
-                _M.claim_token == token,
-                _M.status == OutboxStatus.SENDING,
-            )
-            .values(
-                status=case(
-                    (_M.attempts > 0, OutboxStatus.RETRY.value), else_=OutboxStatus.QUEUED.value
-                ),
-                claim_token=None,
-                handed_over_at=None,
-            )
-        ).rowcount
+def _release(writes: Connection, rows: Sequence[_Row], token: str) -> int:
+    """Give back claimed rows that were not tried (the run was asked to stop)."""
+    return writes.execute(
+        update(_M)
+        .where(
+            _M.id.in_([r.id for r in rows]),
+            _M.claim_token == token,
+            _M.status == OutboxStatus.SENDING,
+        )
+        .values(
+            status=case(
+                (_M.attempts > 0, OutboxStatus.RETRY.value), else_=OutboxStatus.QUEUED.value
+            ),
+            claim_token=None,
+            handed_over_at=None,
+        )
+    ).rowcount
 
 
 # --------------------------------------------------------------------------- the run
@@ -664,7 +666,8 @@ class _Clock:
 class _Batch:
     """One claimed batch and what sending it needs."""
 
-    conn: Connection
+    conn: Connection  # for transactions
+    writes: Connection  # autocommit: each statement durable when it returns
     smtp: _SmtpConnection
     settings: MailSettings
     token: str
@@ -705,7 +708,10 @@ def send_due_mail(
     clock = _Clock(now)
     report = SendReport()
     smtp = _SmtpConnection(settings)
-    with _engine_of(bind).connect() as conn:
+    engine = _engine_of(bind)
+    # The writes made for every message are single statements: autocommit, one round trip each.
+    with engine.connect() as conn, engine.connect() as writes:
+        writes.execution_options(isolation_level="AUTOCOMMIT")
         try:
             report.recovered_retry, report.recovered_unknown = recover_stale_claims(
                 conn, now, lease=settings.lease
@@ -719,7 +725,7 @@ def send_due_mail(
                 if not rows:
                     break
                 report.claimed += len(rows)
-                batch = _Batch(conn, smtp, settings, token, clock, report)
+                batch = _Batch(conn, writes, smtp, settings, token, clock, report)
                 if not _send_batch(batch, rows, stop):
                     break
         finally:
@@ -731,43 +737,55 @@ def send_due_mail(
 
 def _send_batch(batch: _Batch, rows: Sequence[_Row], stop: Callable[[], bool] | None) -> bool:
     """Send one claimed batch; False when the run should end (stopped, server unusable)."""
-    for index, row in enumerate(rows):
-        if stop is not None and stop():
-            batch.report.released += _release(batch.conn, rows[index:], batch.token)
-            return False
-        try:
-            outcome = _send_one(batch, row)
-        except ServerUnavailable as exc:
-            # Nothing of the rest of the batch reached the server: all of it tries again later.
-            batch.report.server_error = str(exc)
-            for rest in rows[index:]:
-                _record(batch, rest, _Outcome(_Kind.TEMPORARY, str(exc)))
-            return False
-        _record(batch, row, outcome)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-builder") as builder:
+        # Each message is built while the one before it is with the server and the database.
+        upcoming = builder.submit(_payload, batch.settings, rows[0], batch.clock())
+        for index, row in enumerate(rows):
+            payload = upcoming.result()
+            if index + 1 < len(rows):
+                upcoming = builder.submit(_payload, batch.settings, rows[index + 1], batch.clock())
+            if stop is not None and stop():
+                batch.report.released += _release(batch.writes, rows[index:], batch.token)
+                return False
+            try:
+                outcome = _send(batch, row, payload)
+            except ServerUnavailable as exc:
+                # Nothing of the rest of the batch reached the server: all of it tries again.
+                batch.report.server_error = str(exc)
+                for rest in rows[index:]:
+                    _record(batch, rest, _Outcome(_Kind.TEMPORARY, str(exc)))
+                return False
+            _record(batch, row, outcome)
     return True
 
 
-def _send_one(batch: _Batch, row: _Row) -> _Outcome:
-    """Build and send one message, marking it handed over just before DATA."""
+def _payload(settings: MailSettings, row: _Row, date: datetime) -> bytes | _Outcome:
+    """The bytes to send for ``row``, or the permanent failure that it cannot be built."""
     try:
         message = compose(
-            batch.settings,
+            settings,
             key=row.key,
             to=row.to,
             subject=row.subject,
             text=row.text,
             html=row.html,
             headers=row.headers or {},
-            date=batch.clock(),
+            date=date,
         )
-        payload = message_bytes(message)
+        return message_bytes(message)
     except (ValueError, TypeError, UnicodeError, MessageError) as exc:
         return _Outcome(_Kind.PERMANENT, f"the message could not be built: {exc}")
+
+
+def _send(batch: _Batch, row: _Row, payload: bytes | _Outcome) -> _Outcome:
+    """Send one message, marking it handed over just before DATA."""
+    if isinstance(payload, _Outcome):
+        return payload
     return batch.smtp.send(
         batch.settings.envelope_from,
         row.to,
         payload,
-        lambda: _mark_handed_over(batch.conn, row, batch.token, batch.clock()),
+        lambda: _mark_handed_over(batch.writes, row, batch.token, batch.clock()),
     )
 
 
@@ -790,4 +808,4 @@ def _record(batch: _Batch, row: _Row, outcome: _Outcome) -> None:
     setattr(batch.report, counter, getattr(batch.report, counter) + 1)
     if outcome.kind is not _Kind.SENT:
         log.warning("outbox message %d: %s: %s", row.id, outcome.kind.value, outcome.error)
-    _write_result(batch.conn, row, batch.token, values, at)
+    _write_result(batch, row, values, at)
