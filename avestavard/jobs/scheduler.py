@@ -32,6 +32,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,7 @@ from avestavard.services.letters import LetterSettings, purge_finished_household
 from avestavard.services.mail_sender import send_due_mail
 from avestavard.services.matches import MatchSettings, recompute_proposals, send_follow_ups
 from avestavard.services.profiles import resume_due_hosts
-from avestavard.services.retention import purge_expired
+from avestavard.services.retention import purge_expired, purge_old_files
 
 log = logging.getLogger("avestavard.scheduler")
 # Set on SIGTERM: a mail run in progress stops claiming and releases what it has not sent.
@@ -118,7 +119,16 @@ def follow_ups_job(app: Flask, session: Session, now: datetime) -> dict[str, Any
 
 def retention_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
     """Nightly: erase what the privacy notice keeps only for a while."""
-    return {"result": _plain(purge_expired(session, now))}
+    files = purge_old_files(
+        now,
+        batch_dir=Path(
+            app.config.get("LETTER_BATCH_DIR") or Path(app.instance_path) / "letter_batches"
+        ),
+        batch_months=int(app.config["LETTER_BATCH_RETENTION_MONTHS"]),
+        upload_dir=Path(app.config.get("IMPORT_UPLOAD_DIR") or Path(app.instance_path) / "imports"),
+        upload_max_age=timedelta(hours=int(app.config["UPLOAD_MAX_AGE_HOURS"])),
+    )
+    return {"result": _plain(purge_expired(session, now)), "files": _plain(files)}
 
 
 def mail_job(app: Flask, now: datetime) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -25,6 +25,7 @@ from avestavard.imports.normalize import normalize_email as normalize_imported_e
 from avestavard.imports.normalize import normalize_phone, split_interests
 from avestavard.models import (
     AuditAction,
+    AuditEvent,
     Host,
     HostInterest,
     HostStatus,
@@ -905,13 +906,60 @@ def _outbox_for(session: Session, email: str | None) -> Sequence[OutboxMessage]:
     ).all()
 
 
-def _erase_matches(session: Session, kind: PersonKind, person_id: int) -> None:
-    """Remove the person's matches; the other party keeps their profile.
+ERASED_MARK = "[raderad]"
+ERASED_ACTOR_LABEL = "raderad person"
+# Mail not yet handed to the SMTP server: it can still be withdrawn rather than redacted.
+_UNSENT = (OutboxStatus.QUEUED, OutboxStatus.RETRY)
+
+
+def _redact(text: str | None, words: Sequence[str]) -> str | None:
+    if text is None:
+        return None
+    for word in words:
+        text = re.sub(re.escape(word), ERASED_MARK, text, flags=re.IGNORECASE)
+    return text
+
+
+def _erase_from_others_mail(
+    session: Session, person: Host | Newcomer, match_ids: Sequence[int]
+) -> None:
+    """Other people's mail that names the person: unsent mail about the person's matches is
+    withdrawn; everything else that names them (sent mail, coordinators' notices) has the
+    name, first name in the match mails, email address and phone number replaced by
+    ``[raderad]``."""
+    words = [w for w in (person.name.strip(), person.email, person.phone) if w and len(w) >= 3]
+    first_name = person.name.split()[0] if person.name.split() else ""
+    match_keys = [OutboxMessage.idempotency_key.like(f"match:{m}:%") for m in match_ids]
+    if match_keys:
+        session.execute(
+            delete(OutboxMessage).where(or_(*match_keys), OutboxMessage.status.in_(_UNSENT))
+        )
+    naming = [
+        column.contains(word)
+        for word in words
+        for column in (OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.body_html)
+    ]
+    candidates = or_(*naming, *match_keys) if match_keys else or_(*naming)
+    for message in session.scalars(select(OutboxMessage).where(candidates)):
+        about_match = message.idempotency_key.startswith(tuple(f"match:{m}:" for m in match_ids))
+        # The match mails greet the other party with the person's first name only.
+        redacted = [*words, first_name] if about_match and len(first_name) >= 2 else words
+        message.subject = _redact(message.subject, redacted) or ""
+        message.body_text = _redact(message.body_text, redacted) or ""
+        message.body_html = _redact(message.body_html, redacted)
+    session.flush()
+
+
+def _erase_matches(session: Session, kind: PersonKind, person_id: int) -> list[int]:
+    """Remove the person's matches (their ids are returned); the other party keeps their
+    profile.
 
     A newcomer whose active match was with an erased host waits for a new host again.
     """
     column = Match.host_id if kind == "host" else Match.newcomer_id
+    erased: list[int] = []
     for match in session.scalars(select(Match).where(column == person_id)):
+        erased.append(match.id)
         newcomer = match.newcomer
         if (
             kind == "host"
@@ -921,6 +969,13 @@ def _erase_matches(session: Session, kind: PersonKind, person_id: int) -> None:
             newcomer.status = NewcomerStatus.WAITING
         session.delete(match)
     session.flush()
+    return erased
+
+
+def _login_email(person: Host | Newcomer) -> str | None:
+    if isinstance(person, Host) and person.user is not None and person.user.role == Role.HOST:
+        return person.user.email
+    return None
 
 
 def erase_person(
@@ -932,7 +987,8 @@ def erase_person(
     audit_action: AuditAction = AuditAction.ERASE,
     name_in_audit: bool = True,
 ) -> None:
-    """Erase a person: profile, interests, matches, host login account and unsent email.
+    """Erase a person: profile, interests, matches, host login account, their own email, and
+    their name and contact in other people's mail and in the audit log's actor labels.
 
     The audit log keeps only that it happened (ids, never values). ``name_in_audit=False``
     keeps not even the id: a newcomer who withdraws leaves only a count behind.
@@ -942,7 +998,8 @@ def erase_person(
         _host(session, person_id) if kind == "host" else _newcomer(session, person_id)
     )
     email = person.email
-    _erase_matches(session, kind, person_id)
+    match_ids = _erase_matches(session, kind, person_id)
+    _erase_from_others_mail(session, person, match_ids)
     if email:
         # Messages being handed to the SMTP server right now are left to the sender.
         session.execute(
@@ -950,6 +1007,16 @@ def erase_person(
                 func.lower(OutboxMessage.to_address) == email.lower(),
                 OutboxMessage.status != OutboxStatus.SENDING,
             )
+        )
+    # The audit log names actors by their email: the erased person's own actions stay in
+    # the log, without the address.
+    labels = {address.lower() for address in (email, _login_email(person)) if address}
+    if labels:
+        session.execute(
+            update(AuditEvent)
+            .where(func.lower(AuditEvent.actor_label).in_(labels))
+            .values(actor_label=ERASED_ACTOR_LABEL)
+            .execution_options(synchronize_session=False)
         )
     if isinstance(person, Host) and person.user is not None and person.user.role == Role.HOST:
         session.delete(person.user)

@@ -2,18 +2,25 @@
 
 - registrations never confirmed, RETENTION_MONTHS_UNCONFIRMED after the (latest) registration;
 - newcomers who left the programme (closed) and hosts who declined, RETENTION_MONTHS_INACTIVE
-  after the record last changed.
+  after the record last changed;
+- mail that is done with (sent, failed, cancelled), OUTBOX_RETENTION_DAYS after it was sent or
+  queued: its body names people;
+- an uploaded register extract or Excel database nobody confirmed, after UPLOAD_MAX_AGE_HOURS;
+- the copies of letter batches (PDF and CSV) in the batch folder, LETTER_BATCH_RETENTION_MONTHS
+  after their run (the database copy is purged by the letters job on the same schedule).
 
 A sweep for the nightly job: it takes ``now`` and erasing twice finds nothing the second time.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from avestavard.models import (
@@ -22,8 +29,12 @@ from avestavard.models import (
     HostStatus,
     Newcomer,
     NewcomerStatus,
+    OutboxMessage,
+    OutboxStatus,
     RegistrationConfirmation,
 )
+from avestavard.models.letters import PendingInmoversImport
+from avestavard.models.mail import OutboxAttempt
 from avestavard.services import audit
 from avestavard.services.audit import SystemActor
 from avestavard.services.calendar_months import add_months
@@ -40,6 +51,8 @@ class PurgeSummary:
     closed_newcomers: int
     declined_hosts: int
     expired_links: int
+    old_mail: int = 0
+    stale_uploads: int = 0
 
     @property
     def total(self) -> int:
@@ -54,11 +67,14 @@ def purge_expired(
     unconfirmed_months: int | None = None,
     inactive_months: int | None = None,
     link_max_age_days: int | None = None,
+    mail_days: int | None = None,
+    upload_max_age: timedelta | None = None,
 ) -> PurgeSummary:
     """Erase the people whose retention period has ended (each erasure is audit-logged).
 
-    The periods default to the app's RETENTION_MONTHS_UNCONFIRMED, RETENTION_MONTHS_INACTIVE
-    and REGISTRATION_CONFIRM_DAYS (the life of a confirmation link).
+    The periods default to the app's RETENTION_MONTHS_UNCONFIRMED, RETENTION_MONTHS_INACTIVE,
+    REGISTRATION_CONFIRM_DAYS (the life of a confirmation link), OUTBOX_RETENTION_DAYS and
+    UPLOAD_MAX_AGE_HOURS.
     """
     config = current_app.config
     if unconfirmed_months is None:
@@ -67,6 +83,10 @@ def purge_expired(
         inactive_months = int(config["RETENTION_MONTHS_INACTIVE"])
     if link_max_age_days is None:
         link_max_age_days = int(config.get("REGISTRATION_CONFIRM_DAYS", 14))
+    if mail_days is None:
+        mail_days = int(config["OUTBOX_RETENTION_DAYS"])
+    if upload_max_age is None:
+        upload_max_age = timedelta(hours=int(config["UPLOAD_MAX_AGE_HOURS"]))
     actor = SystemActor(RETENTION_ACTOR_LABEL)
     unconfirmed_before = add_months(now, -unconfirmed_months)
     inactive_before = add_months(now, -inactive_months)
@@ -105,8 +125,77 @@ def purge_expired(
         )
     )
     expired_links = int(getattr(links, "rowcount", 0) or 0)
-    summary = PurgeSummary(len(unconfirmed), len(closed), len(declined), expired_links)
-    if summary.total or expired_links:
+    old_mail = _purge_old_mail(session, now - timedelta(days=mail_days))
+    uploads = session.execute(
+        delete(PendingInmoversImport).where(PendingInmoversImport.created_at < now - upload_max_age)
+    )
+    summary = PurgeSummary(
+        len(unconfirmed),
+        len(closed),
+        len(declined),
+        expired_links,
+        old_mail=old_mail,
+        stale_uploads=int(getattr(uploads, "rowcount", 0) or 0),
+    )
+    if summary.total or expired_links or summary.old_mail or summary.stale_uploads:
         audit.record(session, actor, AuditAction.RETENTION_PURGE)
     session.flush()
     return summary
+
+
+# Mail that will never be sent (again) on its own.
+_DONE = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED, OutboxStatus.UNKNOWN)
+
+
+def _purge_old_mail(session: Session, before: datetime) -> int:
+    """Delete finished mail sent (or, never sent, queued) before ``before``; with its attempts."""
+    old = select(OutboxMessage.id).where(
+        OutboxMessage.status.in_(_DONE),
+        func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at) < before,
+    )
+    ids = list(session.scalars(old))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.execute(delete(OutboxAttempt).where(OutboxAttempt.message_id.in_(chunk)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(chunk)))
+    return len(ids)
+
+
+# valkomstbrev-2026-11-28-17.pdf: the batch's run date is in the name.
+_BATCH_FILE = re.compile(r"^valkomstbrev-(\d{4}-\d{2}-\d{2})-\d+\.(?:pdf|csv)$")
+
+
+@dataclass(frozen=True)
+class FilePurge:
+    """How many files :func:`purge_old_files` deleted."""
+
+    batch_files: int
+    uploads: int
+
+
+def purge_old_files(
+    now: datetime,
+    *,
+    batch_dir: Path,
+    batch_months: int,
+    upload_dir: Path,
+    upload_max_age: timedelta,
+) -> FilePurge:
+    """Delete batch copies whose run is older than ``batch_months`` and uploaded workbooks
+    older than ``upload_max_age``. A sweep: missing folders are nothing to do."""
+    cutoff = add_months(now, -batch_months).date()
+    batch_files = 0
+    if batch_dir.is_dir():
+        for path in batch_dir.iterdir():
+            found = _BATCH_FILE.match(path.name)
+            if found and date.fromisoformat(found[1]) < cutoff and path.is_file():
+                path.unlink(missing_ok=True)
+                batch_files += 1
+    uploads = 0
+    if upload_dir.is_dir():
+        oldest = (now - upload_max_age).timestamp()
+        for path in upload_dir.glob("*.xlsx"):
+            if path.is_file() and path.stat().st_mtime < oldest:
+                path.unlink(missing_ok=True)
+                uploads += 1
+    return FilePurge(batch_files=batch_files, uploads=uploads)

@@ -584,3 +584,132 @@ def test_defect_03_register_extract_is_whole_and_names_no_one_else(app, coordina
     assert match["decline_reason"] == "Vi flyttar själva i vår."
     assert match["coordinator_note"] == "Ring gärna före jul."
     assert "amira.haddad" not in host_text and "Damaskus" not in host_text
+
+
+# --------------------------------------------------------------------------- erasure and retention
+
+
+def test_defect_04_erasure_reaches_other_peoples_mail_and_audit_labels(app, make_user):
+    from avestavard.models import AuditAction, AuditEvent, OutboxStatus
+    from avestavard.models.matches import Match, MatchState
+    from avestavard.services import audit
+    from avestavard.services.mail import queue_mail
+    from avestavard.services.profiles import erase_person
+
+    user = make_user("host", email="karin.login@avesta.example")
+    host_id = add_host(app, user_email=user.email)
+    newcomer_id = add_newcomer(app)
+    with app.app_context():
+        match = Match(newcomer_id=newcomer_id, host_id=host_id, state=MatchState.INTRODUCED)
+        db.session.add(match)
+        db.session.flush()
+        told = queue_mail(
+            db.session,
+            key=f"match:{match.id}:host-notified",
+            to="karin.berg@avesta.example",
+            subject="En nyinflyttad väntar",
+            text="Hej Karin! Amira vill träffas. Skriv till amira.haddad@example.org.",
+            html="<p>Hej Karin! Amira vill träffas.</p>",
+        )
+        told.status, told.sent_at = OutboxStatus.SENT, NOW
+        queue_mail(
+            db.session,
+            key=f"match:{match.id}:follow-up:host",
+            to="karin.berg@avesta.example",
+            subject="Hur gick det?",
+            text="Hur gick det med Amira?",
+        )
+        call_back = queue_mail(
+            db.session,
+            key="my-registration-call-back:1",
+            to="samordnare@avesta.example",
+            subject="Ring upp",
+            text="Amira Haddad vill bli uppringd på +46709876543.",
+        )
+        call_back.status, call_back.sent_at = OutboxStatus.SENT, NOW
+        queue_mail(
+            db.session, key="other:1", to="x@example.org", subject="Hej", text="Hej Amir Sayed!"
+        )
+        audit.record(db.session, system(), AuditAction.HOST_ACCEPT, "match", match.id)
+        db.session.add(
+            AuditEvent(actor_label=user.email, action=AuditAction.LOGIN, subject_type="")
+        )
+        db.session.commit()
+
+        erase_person(db.session, system(), "newcomer", newcomer_id)
+        db.session.commit()
+        bodies = {m.idempotency_key: m for m in db.session.scalars(select(OutboxMessage))}
+        assert set(bodies) == {
+            f"match:{match.id}:host-notified",
+            "my-registration-call-back:1",
+            "other:1",
+        }  # the unsent follow-up about her is withdrawn
+        told = bodies[f"match:{match.id}:host-notified"]
+        assert told.body_text == "Hej Karin! [raderad] vill träffas. Skriv till [raderad]."
+        assert "Amira" not in (told.body_html or "")
+        assert bodies["my-registration-call-back:1"].body_text == (
+            "[raderad] vill bli uppringd på [raderad]."
+        )
+        assert bodies["other:1"].body_text == "Hej Amir Sayed!"
+
+        erase_person(db.session, system(), "host", host_id)
+        db.session.commit()
+        labels = set(db.session.scalars(select(AuditEvent.actor_label)))
+        assert user.email not in labels
+        assert "raderad person" in labels
+        assert not any("karin" in label.lower() for label in labels)
+
+
+def test_defect_04_retention_reaches_old_mail_batch_files_and_uploads(app, tmp_path):
+    import os
+    from datetime import timedelta
+
+    from avestavard.jobs.scheduler import retention_job
+    from avestavard.models import OutboxStatus
+    from avestavard.models.letters import PendingInmoversImport
+    from avestavard.services.mail import queue_mail
+
+    batches, uploads = tmp_path / "batches", tmp_path / "uploads"
+    batches.mkdir(), uploads.mkdir()
+    app.config.update(LETTER_BATCH_DIR=str(batches), IMPORT_UPLOAD_DIR=str(uploads))
+    old_batch = batches / "valkomstbrev-2025-11-03-4.pdf"  # NOW is 2026-12-01: 13 months
+    new_batch = batches / "valkomstbrev-2026-11-28-9.csv"
+    stale_upload, fresh_upload = uploads / "stale.xlsx", uploads / "fresh.xlsx"
+    for path in (old_batch, new_batch, stale_upload, fresh_upload):
+        path.write_bytes(b"Amira Haddad")
+    day_old = (NOW - timedelta(hours=25)).timestamp()
+    os.utime(stale_upload, (day_old, day_old))
+    os.utime(fresh_upload, (NOW.timestamp(), NOW.timestamp()))
+    with app.app_context():
+        for key, status, age in (
+            ("sent-long-ago", OutboxStatus.SENT, 100),
+            ("failed-long-ago", OutboxStatus.FAILED, 100),
+            ("sent-lately", OutboxStatus.SENT, 10),
+            ("still-queued", OutboxStatus.QUEUED, 100),
+        ):
+            message = queue_mail(db.session, key=key, to="a@example.org", subject="Hej", text="x")
+            message.status, message.created_at = status, NOW - timedelta(days=age)
+            if status == OutboxStatus.SENT:
+                message.sent_at = NOW - timedelta(days=age)
+        for token, age in (("stale", 25), ("fresh", 1)):
+            db.session.add(
+                PendingInmoversImport(
+                    token=token,
+                    file_name="inflyttade.csv",
+                    data=b"198501011234;Amira",
+                    sha256="0" * 64,
+                    created_at=NOW - timedelta(hours=age),
+                )
+            )
+        db.session.commit()
+        detail = retention_job(app, db.session, NOW)
+        db.session.commit()
+        assert set(db.session.scalars(select(OutboxMessage.idempotency_key))) == {
+            "sent-lately",
+            "still-queued",
+        }
+        assert set(db.session.scalars(select(PendingInmoversImport.token))) == {"fresh"}
+    assert sorted(p.name for p in batches.iterdir()) == [new_batch.name]
+    assert sorted(p.name for p in uploads.iterdir()) == ["fresh.xlsx"]
+    assert detail["files"] == {"batch_files": 1, "uploads": 1}
+    assert detail["result"]["old_mail"] == 2 and detail["result"]["stale_uploads"] == 1
