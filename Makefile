@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_STAMP := $(VENV)/.test-installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# The W3C Nu HTML checker (tests validate every page with it); the npm package ships the jar.
+VNU_VERSION := 26.9.27
+VNU_JAR := $(VENV)/vnu-$(VNU_VERSION)/node_modules/vnu-jar/build/dist/vnu.jar
+export AVESTAVARD_VNU_JAR := $(abspath $(VNU_JAR))
 export FLASK_APP := avestavard
 export AVESTAVARD_CONFIG ?= development
 
@@ -25,7 +29,11 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	$(BIN)/python scripts/i18n.py compile
 
-install-test: $(TEST_STAMP) translations
+$(VNU_JAR): | $(TEST_STAMP)
+	npm install --silent --no-save --ignore-scripts --prefix $(VENV)/vnu-$(VNU_VERSION) vnu-jar@$(VNU_VERSION)
+	test -f $@
+
+install-test: $(TEST_STAMP) $(VNU_JAR) translations
 
 run: install
 	$(BIN)/avestavard db upgrade

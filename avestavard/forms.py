@@ -29,7 +29,17 @@ def has_nul(values: Any) -> bool:
 
 
 class FlaskForm(flask_wtf.FlaskForm):
-    """A Flask-WTF form whose fields refuse NUL bytes before any other check runs."""
+    """A Flask-WTF form whose fields refuse NUL bytes before any other check runs.
+
+    Its hidden CSRF field renders without an id: a page with several forms would otherwise
+    repeat ``id="csrf_token"``, and nothing refers to the field by id.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        csrf = self._fields.get(self.meta.csrf_field_name)
+        if csrf is not None:
+            csrf.render_kw = {**(csrf.render_kw or {}), "id": False}
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Flag every field that received a NUL; otherwise validate as usual."""
