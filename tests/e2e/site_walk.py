@@ -92,10 +92,20 @@ def uncovered(app: Flask, walk: Walk) -> dict[str, str]:
 
 
 def load_world(app: Flask) -> None:
-    """The demo, as it stands now (links in its emails are valid now)."""
+    """The demo, as it stands now (links in its emails are valid now), and a coordinator's
+    note on every host and newcomer (a note can be edited by its author for a day)."""
+    from avestavard.services.notes import add_note
+
+    now = utcnow()
     with app.app_context():
-        summary = load_demo(db.session, now=utcnow(), settings=DemoSettings.from_config(app.config))
+        summary = load_demo(db.session, now=now, settings=DemoSettings.from_config(app.config))
         assert summary is not None, "the database was not empty"
+        coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR_EMAIL))
+        assert coordinator is not None
+        for kind, model in (("host", Host), ("newcomer", Newcomer)):
+            for person_id in db.session.scalars(select(model.id).order_by(model.id)):
+                text = "Ringde i tisdags. Vill helst ses på helger, gärna vid Dalälven."
+                add_note(db.session, coordinator, kind, person_id, text, now=now)
         db.session.commit()
 
 
