@@ -50,7 +50,16 @@ DOCUMENTS: dict[str, str] = {
 }
 
 ANONYMOUS = "anonymous"
-STAFF_ROLES = {"coordinator": COORDINATOR_EMAIL, "admin": ADMIN_EMAIL, "host": HOST_EMAIL}
+# Half-way through signing in: a coordinator with two-factor sign-in who has given the password
+# and not yet the code (the code page is the only page open in that state).
+SIGNING_IN = "signing-in"
+TWO_FACTOR_EMAIL = "tvasteg@avesta.example"
+STAFF_ROLES = {
+    "coordinator": COORDINATOR_EMAIL,
+    "admin": ADMIN_EMAIL,
+    "host": HOST_EMAIL,
+    SIGNING_IN: TWO_FACTOR_EMAIL,
+}
 # Whose pages each blueprint serves; a route in any other blueprint is tried anonymously
 # first and, when it needs a login, as every staff role.
 BLUEPRINT_ROLE = {"coordinator": "coordinator", "admin": "admin", "host": "host"}
@@ -65,7 +74,6 @@ class Walk:
     with HTML)."""
 
     pages: dict[str, dict[str, str]] = field(default_factory=dict)
-    clients: dict[str, FlaskClient] = field(default_factory=dict)
     documents: dict[str, str] = field(default_factory=dict)
     tried: dict[str, list[str]] = field(default_factory=dict)
 
@@ -94,7 +102,11 @@ def uncovered(app: Flask, walk: Walk) -> dict[str, str]:
 def load_world(app: Flask) -> None:
     """The demo, as it stands now (links in its emails are valid now), and a coordinator's
     note on every host and newcomer (a note can be edited by its author for a day)."""
+    import pyotp
+
+    from avestavard.services import two_factor
     from avestavard.services.notes import add_note
+    from avestavard.services.users import create_user
 
     now = utcnow()
     with app.app_context():
@@ -106,7 +118,25 @@ def load_world(app: Flask) -> None:
             for person_id in db.session.scalars(select(model.id).order_by(model.id)):
                 text = "Ringde i tisdags. Vill helst ses på helger, gärna vid Dalälven."
                 add_note(db.session, coordinator, kind, person_id, text, now=now)
+        user = create_user(
+            db.session,
+            email=TWO_FACTOR_EMAIL,
+            password=DEMO_PASSWORD,
+            role="coordinator",
+            name="Tove Tvåsteg",
+        )
+        secret = two_factor.start_enrolment(db.session, user, fresh=True).secret
+        two_factor.confirm_enrolment(db.session, user, pyotp.TOTP(secret).now(), now=now)
         db.session.commit()
+
+
+def signed_in_client(app: Flask, role: str) -> FlaskClient:
+    """A test client of ``role``, signed in through the log-in form (anonymous: not at all)."""
+    client = app.test_client()
+    if role != ANONYMOUS:
+        response = login(client, STAFF_ROLES[role], DEMO_PASSWORD)
+        assert response.status_code == 302, f"the {role} cannot log in"
+    return client
 
 
 def personal_links(app: Flask) -> list[str]:
@@ -221,10 +251,7 @@ def walk_site(app: Flask, seeds: list[str]) -> Walk:
         if not rule.arguments and endpoint not in NOT_PAGES
     ]
     for role in (ANONYMOUS, *STAFF_ROLES):
-        client = app.test_client()
-        if role != ANONYMOUS:
-            response = login(client, STAFF_ROLES[role], DEMO_PASSWORD)
-            assert response.status_code == 302, f"the demo {role} cannot log in"
+        client = signed_in_client(app, role)
         found: dict[str, str] = {}
         queue = deque([*starts, *seeds])
         seen: set[str] = set()
@@ -259,5 +286,4 @@ def walk_site(app: Flask, seeds: list[str]) -> Walk:
                 if link.startswith("/") and not link.startswith("//"):
                     queue.append(_path(link))
         walk.pages[role] = found
-        walk.clients[role] = client
     return walk
