@@ -5,6 +5,7 @@ on it:
 - no page scrolls sideways (WCAG 1.4.10 reflow) at 390 and 1280 CSS pixels, with and without
   the keyboard focus on the skip link: staff pages in Swedish and English, public pages in all
   seven languages;
+- form controls use the page's font;
 - every public page passes axe-core (WCAG 2.1 A/AA) in every language at both widths;
 - every page, in each of its languages, validates without errors in the W3C Nu HTML checker.
 
@@ -70,6 +71,19 @@ OVERFLOW = """
     }
   }
   return [over, wide.slice(0, 6)];
+}
+"""
+
+# Form controls whose font is not the page's (browsers give them their own unless told).
+# A link shown for copying is set in a monospace font on purpose (0 and O, l and 1 differ).
+OTHER_FONTS = """
+() => {
+  const font = getComputedStyle(document.body).fontFamily;
+  return [...document.querySelectorAll('input, select, textarea, button')]
+    .filter(el => !el.classList.contains('link-input') && el.type !== 'hidden')
+    .filter(el => getComputedStyle(el).fontFamily !== font)
+    .map(el => `${el.tagName.toLowerCase()}${el.name ? '[name=' + el.name + ']' : ''}: `
+      + getComputedStyle(el).fontFamily);
 }
 """
 
@@ -193,6 +207,9 @@ def check_role(browser: Any, site: Site, role: str, *, axe: bool) -> tuple[int, 
             # unfocused, then with the skip link focused by the first Tab, at 390 px;
             # still focused, then unfocused, at 1280 px
             check(page, where, WIDTHS[0], problems, axe=axe)
+            other_fonts = page.evaluate(OTHER_FONTS)
+            if other_fonts:
+                problems.append(f"{where}: form controls not in the page's font: {other_fonts}")
             page.keyboard.press("Tab")
             focused = page.evaluate("document.activeElement.className")
             if focused != "skip-link":
