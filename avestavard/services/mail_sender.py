@@ -280,18 +280,25 @@ def compose(
         # A boundary of our own: the generator would otherwise search the parts for its own.
         message.make_alternative(boundary=f"=_avestavard_{uuid.uuid4().hex}")
         message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
+    utf8 = message.policy is _UTF8_POLICY
     for name, value in _header_fields(settings, key, to, subject, date, headers):
-        message[name] = _address_header(name, value) if name in _SETTINGS_HEADERS else value
+        if name in _SETTINGS_HEADERS:
+            message.set_raw(name, _folded_once(name, value, utf8))
+        else:
+            message[name] = value
     return message
 
 
-# Headers whose value comes from the settings: parsed once, not for every message.
+# Headers whose value comes from the settings: encoded and folded once, not for every message.
 _SETTINGS_HEADERS = frozenset({"From", "Reply-To"})
 
 
 @functools.lru_cache(maxsize=16)
-def _address_header(name: str, value: str) -> BaseHeader:
-    return _POLICY.header_factory(name, value)
+def _folded_once(name: str, value: str, utf8: bool) -> str:
+    """The header's value as the policy writes it (``set_raw`` keeps it as it is)."""
+    policy = _SEND_UTF8_POLICY if utf8 else _SEND_POLICY
+    line = policy.header_factory(name, value).fold(policy=policy)
+    return line.removeprefix(f"{name}: ").removesuffix(policy.linesep)
 
 
 def message_bytes(message: EmailMessage) -> bytes:
