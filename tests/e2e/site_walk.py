@@ -64,6 +64,9 @@ STAFF_ROLES = {
 # first and, when it needs a login, as every staff role.
 BLUEPRINT_ROLE = {"coordinator": "coordinator", "admin": "admin", "host": "host"}
 HREF = re.compile(r"""(?:href|src|action)="([^"]+)\"""")
+# How many URLs of one route the walk keeps: the first is checked in the browser, all of them
+# by the HTML validator (a page in another state shows other parts of its template).
+VARIANTS = 4
 # Query parameters that choose another format or language, not another page.
 NOT_A_PAGE_QUERY = {"lang", "format"}
 
@@ -71,9 +74,11 @@ NOT_A_PAGE_QUERY = {"lang", "format"}
 @dataclass
 class Walk:
     """What the walk found: per role, one URL for each endpoint (the first that answered 200
-    with HTML)."""
+    with HTML), and up to ``VARIANTS - 1`` more."""
 
     pages: dict[str, dict[str, str]] = field(default_factory=dict)
+    # further URLs of the same routes (other people, other states), for the HTML validator
+    variants: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     documents: dict[str, str] = field(default_factory=dict)
     tried: dict[str, list[str]] = field(default_factory=dict)
 
@@ -252,13 +257,15 @@ def walk_site(app: Flask, seeds: list[str]) -> Walk:
     ]
     for role in (ANONYMOUS, *STAFF_ROLES):
         client = signed_in_client(app, role)
-        found: dict[str, str] = {}
+        found: dict[str, list[str]] = {}
         queue = deque([*starts, *seeds])
         seen: set[str] = set()
         while queue:
             path = queue.popleft()
             endpoint = endpoint_of(path)
-            if path in seen or endpoint is None or endpoint in NOT_PAGES or endpoint in found:
+            if path in seen or endpoint is None or endpoint in NOT_PAGES:
+                continue
+            if len(found.get(endpoint, ())) >= VARIANTS:
                 continue
             seen.add(path)
             if endpoint in DOCUMENTS and endpoint in walk.documents:
@@ -280,10 +287,13 @@ def walk_site(app: Flask, seeds: list[str]) -> Walk:
             if endpoint in DOCUMENTS:
                 walk.documents[endpoint] = path
                 continue
-            found[endpoint] = path
+            found.setdefault(endpoint, []).append(path)
             for link in HREF.findall(response.get_data(as_text=True)):
                 link = link.replace("&amp;", "&")
                 if link.startswith("/") and not link.startswith("//"):
                     queue.append(_path(link))
-        walk.pages[role] = found
+        walk.pages[role] = {endpoint: paths[0] for endpoint, paths in found.items()}
+        walk.variants[role] = {
+            endpoint: paths[1:] for endpoint, paths in found.items() if len(paths) > 1
+        }
     return walk

@@ -251,11 +251,17 @@ def vnu_jar() -> Path:
 
 @RENDERING_ONLY
 def test_every_page_is_valid_html(site: Site, tmp_path: Path) -> None:
-    """All pages in all their languages, checked in one run of the Nu HTML checker."""
+    """All pages in all their languages, and more URLs of each route (other people and states)
+    in Swedish, checked in one run of the Nu HTML checker."""
     files: dict[str, str] = {}
     for role in (ANONYMOUS, *STAFF_ROLES):
         client = signed_in_client(site.app, role)
         views = site.views(role)
+        views += [
+            (site.app.config["BABEL_DEFAULT_LOCALE"], path)
+            for paths in site.walk.variants[role].values()
+            for path in paths
+        ]
         if role == "coordinator":
             views += [("sv", path) for path in sorted(site.walk.documents.values())]
         for lang, path in views:
