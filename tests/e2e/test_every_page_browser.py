@@ -1,7 +1,8 @@
 """Every page of the site, found from the app's URL map (see ``site_walk``), with the demo's data
 on it:
 
-- the walk covers every GET route (only files and data are excluded, each with its reason);
+- the walk covers every GET route (only files and data are excluded, each with its reason; the
+  printed letter, an A4 document shown in a frame, is validated but not checked for reflow);
 - no page scrolls sideways (WCAG 1.4.10 reflow) at 390 and 1280 CSS pixels, with and without
   the keyboard focus on the skip link: staff pages in Swedish and English, public pages in all
   seven languages;
@@ -20,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,8 +122,6 @@ def site(database_url: str) -> Iterator[Site]:
     """One demo for the whole module (loading it takes seconds); emptied afterwards."""
     app = create_app("testing", {"DATABASE_URL": database_url})
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    import threading
-
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
