@@ -6,7 +6,7 @@ from avestavard.models import notes as notes  # coordinators' notes on a person
 from avestavard.models import search as search  # folded search keys
 from avestavard.models.audit import AuditAction, AuditEvent
 from avestavard.models.base import Base, utcnow
-from avestavard.models.figures import FigureEvent, FigureKind
+from avestavard.models.figures import FigureEvent, FigureKind, FigureMonth
 from avestavard.models.jobs import JobRun, JobRunStatus
 from avestavard.models.mail import OutboxAttempt, OutboxMessage, OutboxStatus
 from avestavard.models.people import (
@@ -30,6 +30,7 @@ __all__ = [
     "Base",
     "FigureEvent",
     "FigureKind",
+    "FigureMonth",
     "Host",
     "HostInterest",
     "HostStatus",

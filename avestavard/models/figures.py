@@ -8,6 +8,12 @@ and last year's figures stay what they were.
 
 Rows are only ever added. A state at a date is the sum of its change rows up to that date
 (``value`` is +1 / −1, or a number of places).
+
+:class:`FigureMonth` holds the same log counted per month: one row per month and distinct
+(kind, channel, stage, value, since) with the number of events. Database triggers keep it
+exact (every insert into ``figure_events``, from the services, an import or a bulk load, adds
+to it in the same transaction), so ten years of figures read a few thousand rows instead of
+hundreds of thousands; only the days of a partly covered month are read from the log itself.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Index, SmallInteger, String
+from sqlalchemy import Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from avestavard.models.base import Base, UTCDateTime, utcnow
@@ -70,3 +76,28 @@ class FigureEvent(Base):
 
     def __repr__(self) -> str:
         return f"<FigureEvent {self.kind} {self.occurred_on}>"
+
+
+# In figure_months, a dimension an event does not have is stored as this (the columns are part
+# of the primary key, so they cannot be NULL).
+NO_CHANNEL = ""
+NO_STAGE = 0
+NO_SINCE = ""
+
+
+class FigureMonth(Base):
+    """How many events of one kind and dimensions a month holds (kept by triggers)."""
+
+    __tablename__ = "figure_months"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stage: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The waiting-since day as YYYY-MM-DD (NO_SINCE when the event has none).
+    since: Mapped[str] = mapped_column(String(10), primary_key=True)
+    events: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<FigureMonth {self.kind} {self.month} ×{self.events}>"

@@ -1,8 +1,10 @@
 """The programme's figures for a period, computed from the anonymous event log.
 
-Everything is counted by SQL aggregates over ``figure_events`` (GROUP BY over the indexed day
-and month columns), the same statements on SQLite and PostgreSQL; Python only turns the few
-grouped rows into medians and percentages. Things that happened (registrations, matches,
+Everything is counted by SQL over the log, the same statements on SQLite and PostgreSQL: whole
+months from ``figure_months`` (the log counted per month, kept by triggers), the days of a month
+read only in part by a GROUP BY over ``figure_events`` (indexed by kind and day). States at a
+date are summed from the monthly changes up to it. Python only adds up the grouped rows and
+turns them into medians and percentages. Things that happened (registrations, matches,
 letters …) count inside the period; states (active hosts, newcomers waiting …) are counted at the
 end of the period, or today if the period has not ended yet.
 """
@@ -12,15 +14,22 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import ValidationFailed
-from avestavard.models.figures import FigureEvent, FigureKind
+from avestavard.models.figures import (
+    NO_CHANNEL,
+    NO_SINCE,
+    NO_STAGE,
+    FigureEvent,
+    FigureKind,
+    FigureMonth,
+)
 from avestavard.models.matches import ACTIVE_MATCH_STATES, MatchState
 
 FLOW_KINDS = (
@@ -133,12 +142,44 @@ def number(value: float | None) -> int | float | None:
 
 @dataclass
 class _Counts:
-    flows: dict[tuple[str, str | None, int | None], int]
-    values: dict[tuple[str, str | None], dict[int, int]]
-    levels: dict[tuple[str, str | None], int]
-    waiting_since: dict[date, int]
-    by_month: dict[tuple[str, str, int | None], int]
-    wait_by_month: dict[str, dict[int, int]]
+    flows: dict[tuple[str, str | None, int | None], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
+    values: dict[tuple[str, str | None], dict[int, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+    levels: dict[tuple[str, str | None], int] = field(default_factory=lambda: defaultdict(int))
+    waiting_since: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    by_month: dict[tuple[str, str, int | None], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
+    wait_by_month: dict[str, dict[int, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+
+    def add(
+        self,
+        kind: str,
+        month: str,
+        channel: str | None,
+        stage: int | None,
+        value: int,
+        since: date | None,
+        events: int,
+    ) -> None:
+        """Count ``events`` events of one kind and dimensions (see :func:`_counts`)."""
+        if kind in _LEVELS:
+            self.levels[(kind, channel)] += value * events
+            if since is not None and kind == FigureKind.NEWCOMERS and channel == "waiting":
+                self.waiting_since[since] += value * events
+            return
+        self.flows[(kind, channel, stage)] += events
+        if kind in _VALUED:
+            self.values[(kind, channel)][value] += events
+        if kind in _MONTHLY:
+            self.by_month[(month, kind, stage)] += events
+        if kind == FigureKind.WAIT_ENDED and channel == "matched":
+            self.wait_by_month[month][value] += events
 
     def flow(self, kind: FigureKind, channel: str | None = None, stage: int | None = None) -> int:
         return sum(
@@ -153,7 +194,7 @@ class _Counts:
             if k == kind and (channel is None or c == channel):
                 for value, count in values.items():
                     merged[value] += count
-        return dict(merged)
+        return {value: count for value, count in merged.items() if count}
 
     def level(self, kind: FigureKind, channel: str | None = None) -> int:
         return sum(
@@ -163,75 +204,116 @@ class _Counts:
         )
 
 
-def _between(period: Period) -> Any:
-    return FigureEvent.occurred_on.between(period.start, period.end)
+_LEVELS = frozenset(k.value for k in LEVEL_KINDS)
+_VALUED = frozenset(
+    k.value
+    for k in (FigureKind.ACCEPTED, FigureKind.DECLINED, FigureKind.RATING, FigureKind.WAIT_ENDED)
+)
+_MONTHLY = frozenset(k.value for k in MONTH_KINDS)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Days read as whole months (``figure_months``) and as loose days (``figure_events``)."""
+
+    months: tuple[str, str] | None  # the first and the last whole month, YYYY-MM
+    days: tuple[tuple[date, date], ...]  # loose days, first and last of each run
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def _span(start: date, end: date) -> _Span:
+    """The days ``start`` to ``end``: the whole months among them, and the days around them."""
+    first_whole = start if start.day == 1 else _next_month(start)
+    after_whole = end.replace(day=1) if _next_month(end) - timedelta(days=1) != end else None
+    last_whole = (after_whole - timedelta(days=1)) if after_whole is not None else end
+    if first_whole > last_whole:
+        return _Span(None, ((start, end),))
+    days = []
+    if start < first_whole:
+        days.append((start, first_whole - timedelta(days=1)))
+    if last_whole < end:
+        days.append((last_whole + timedelta(days=1), end))
+    return _Span((_month_key(first_whole), _month_key(last_whole)), tuple(days))
 
 
 def _counts(session: Session, period: Period, state_day: date) -> _Counts:
-    kinds = [k.value for k in FLOW_KINDS]
-    flows = {
-        (kind, channel, stage): count
-        for kind, channel, stage, count in session.execute(
-            select(FigureEvent.kind, FigureEvent.channel, FigureEvent.stage, func.count())
-            .where(FigureEvent.kind.in_(kinds), _between(period))
-            .group_by(FigureEvent.kind, FigureEvent.channel, FigureEvent.stage)
-        ).all()
-    }
-    values: dict[tuple[str, str | None], dict[int, int]] = defaultdict(dict)
-    valued = [FigureKind.ACCEPTED, FigureKind.DECLINED, FigureKind.RATING, FigureKind.WAIT_ENDED]
-    for kind, channel, value, count in session.execute(
-        select(FigureEvent.kind, FigureEvent.channel, FigureEvent.value, func.count())
-        .where(FigureEvent.kind.in_([k.value for k in valued]), _between(period))
-        .group_by(FigureEvent.kind, FigureEvent.channel, FigureEvent.value)
-    ).all():
-        values[(kind, channel)][value] = count
-    levels = {
-        (kind, channel): int(total or 0)
-        for kind, channel, total in session.execute(
-            select(FigureEvent.kind, FigureEvent.channel, func.sum(FigureEvent.value))
-            .where(
-                FigureEvent.kind.in_([k.value for k in LEVEL_KINDS]),
-                FigureEvent.occurred_on <= state_day,
+    """Events of the period (FLOW_KINDS) and states on ``state_day`` (LEVEL_KINDS), counted.
+
+    Whole months are read from ``figure_months`` (the period's rows as they are; the states'
+    rows summed up to ``state_day``), the days of months read only in part by one GROUP BY over
+    ``figure_events``: three statements at most, whatever the length of the period.
+    """
+    flows, levels = _span(period.start, period.end), _span(date(1, 1, 1), state_day)
+    flow_kinds = [k.value for k in FLOW_KINDS]
+    level_kinds = [k.value for k in LEVEL_KINDS]
+    counts = _Counts()
+    if flows.months is not None:
+        for kind, month, channel, stage, value, events in session.execute(
+            select(
+                FigureMonth.kind,
+                FigureMonth.month,
+                FigureMonth.channel,
+                FigureMonth.stage,
+                FigureMonth.value,
+                FigureMonth.events,
+            ).where(FigureMonth.kind.in_(flow_kinds), FigureMonth.month.between(*flows.months))
+        ):
+            counts.add(
+                kind,
+                month,
+                None if channel == NO_CHANNEL else channel,
+                None if stage == NO_STAGE else stage,
+                value,
+                None,
+                events,
             )
-            .group_by(FigureEvent.kind, FigureEvent.channel)
-        ).all()
-    }
-    waiting_total = func.sum(FigureEvent.value)
-    waiting_since = {
-        since: int(total)
-        for since, total in session.execute(
-            select(FigureEvent.since, waiting_total)
-            .where(
-                FigureEvent.kind == FigureKind.NEWCOMERS.value,
-                FigureEvent.channel == "waiting",
-                FigureEvent.occurred_on <= state_day,
+    if levels.months is not None:
+        # States are sums of changes: summed here, and changes that cancel out are left behind.
+        total = func.sum(FigureMonth.value * FigureMonth.events)
+        for kind, channel, since, change in session.execute(
+            select(FigureMonth.kind, FigureMonth.channel, FigureMonth.since, total)
+            .where(FigureMonth.kind.in_(level_kinds), FigureMonth.month.between(*levels.months))
+            .group_by(FigureMonth.kind, FigureMonth.channel, FigureMonth.since)
+            .having(total != 0)
+        ):
+            counts.add(
+                kind,
+                "",
+                None if channel == NO_CHANNEL else channel,
+                None,
+                int(change),
+                None if since == NO_SINCE else date.fromisoformat(since),
+                1,
             )
-            .group_by(FigureEvent.since)
-            .having(waiting_total > 0)
-        ).all()
-        if since is not None
-    }
-    month_kinds = [k.value for k in MONTH_KINDS]
-    by_month = {
-        (month, kind, stage): count
-        for month, kind, stage, count in session.execute(
-            select(FigureEvent.month, FigureEvent.kind, FigureEvent.stage, func.count())
-            .where(FigureEvent.kind.in_(month_kinds), _between(period))
-            .group_by(FigureEvent.month, FigureEvent.kind, FigureEvent.stage)
-        ).all()
-    }
-    wait_by_month: dict[str, dict[int, int]] = defaultdict(dict)
-    for month, value, count in session.execute(
-        select(FigureEvent.month, FigureEvent.value, func.count())
-        .where(
-            FigureEvent.kind == FigureKind.WAIT_ENDED.value,
-            FigureEvent.channel == "matched",
-            _between(period),
+    loose = [
+        and_(
+            FigureEvent.kind.in_(kinds),
+            or_(*(FigureEvent.occurred_on.between(first, last) for first, last in span.days)),
         )
-        .group_by(FigureEvent.month, FigureEvent.value)
-    ).all():
-        wait_by_month[month][value] = count
-    return _Counts(flows, values, levels, waiting_since, by_month, wait_by_month)
+        for kinds, span in ((flow_kinds, flows), (level_kinds, levels))
+        if span.days
+    ]
+    if loose:
+        dimensions = (
+            FigureEvent.kind,
+            FigureEvent.month,
+            FigureEvent.channel,
+            FigureEvent.stage,
+            FigureEvent.value,
+            FigureEvent.since,
+        )
+        for row in session.execute(
+            select(*dimensions, func.count()).where(or_(*loose)).group_by(*dimensions)
+        ):
+            counts.add(*row)
+    return counts
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -248,7 +330,7 @@ def compute_figures(
     """
     state_day = min(period.end, today)
     c = _counts(session, period, state_day)
-    waits = {(state_day - since).days: n for since, n in c.waiting_since.items()}
+    waits = {(state_day - since).days: n for since, n in c.waiting_since.items() if n > 0}
     answer_days = c.distribution(FigureKind.ACCEPTED)
     for value, count in c.distribution(FigureKind.DECLINED).items():
         answer_days[value] = answer_days.get(value, 0) + count
@@ -258,6 +340,9 @@ def compute_figures(
     confirmed = c.flow(FigureKind.CONFIRMED)
     approved = c.flow(FigureKind.APPROVED) - c.flow(FigureKind.APPROVAL_UNDONE)
     met = c.flow(FigureKind.MET)
+    per_month: dict[tuple[str, str], int] = defaultdict(int)
+    for (month, kind, _), n in c.by_month.items():
+        per_month[(month, kind)] += n
     by_month = []
     for month in period.months():
         row: dict[str, Any] = {"month": month}
@@ -267,12 +352,8 @@ def compute_figures(
             (FigureKind.MET, "met"),
             (FigureKind.LETTER, "letters"),
         ):
-            row[name] = sum(n for (m, k, _), n in c.by_month.items() if m == month and k == kind)
-        row["approved"] -= sum(
-            n
-            for (m, k, _), n in c.by_month.items()
-            if m == month and k == FigureKind.APPROVAL_UNDONE
-        )
+            row[name] = per_month.get((month, kind.value), 0)
+        row["approved"] -= per_month.get((month, FigureKind.APPROVAL_UNDONE.value), 0)
         row["letters_by_stage"] = {
             str(stage): c.by_month.get((month, FigureKind.LETTER.value, stage), 0)
             for stage in stages
