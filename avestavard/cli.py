@@ -81,7 +81,8 @@ def demo_command() -> None:
             return
     else:
         click.echo(
-            f"Demodata inläst: {created.hosts} värdar, {created.newcomers} nyinflyttade, "
+            f"Demodata inläst: {created.hosts} värdar, {created.newcomers} nyinflyttade "
+            f"(och {created.earlier_newcomers} från tidigare månader), "
             f"{created.matches} matchningar, {created.proposals} förslag, "
             f"{created.households} hushåll, {created.letters} välkomstbrev, "
             f"{created.emails} e-postmeddelanden."

@@ -17,15 +17,20 @@ A coordinator who logs in finds every part of the product in use:
   unknown; today's welcome letter by email waiting for the sender;
 - welcome letters: a generated register extract of 60 households that moved to Avesta in the
   last 15 months, two of them linked to registered newcomers (one automatically, one by hand),
-  and today's run with its print batch (PDF and address list).
+  and today's run with its print batch (PDF and address list);
+- the programme's earlier months: from 20 months back until the current newcomers came, a
+  few newcomers each month registered, waited, were matched, met their host and left the
+  programme (closed), so that the figures page has a history to chart.
 
 Every step goes through the real services at an explicit time counted back from ``now``, in the
 order it happened, so states, timestamps, mail and audit log tell one consistent story. A seeded
 random generator fills in the rest: the same ``now`` gives the same data.
 
 Demo-only shortcuts, which the application itself never takes: the outbox states are written
-directly (the demo sends no mail), and the creation times that the services take from the clock
-(column defaults) are moved to when each step happened (:func:`_happening_at`).
+directly (the demo sends no mail), the earlier months' newcomers and matches are written
+directly step by step (no mail, no audit trail; the figures' event log records each step on
+its own date as it does for the services), and the creation times that the services take
+from the clock (column defaults) are moved to when each step happened (:func:`_happening_at`).
 """
 
 from __future__ import annotations
@@ -59,9 +64,11 @@ from avestavard.models.matches import (
     Match,
     MatchFollowUp,
     MatchProposal,
+    MatchState,
     ProposalStatus,
 )
 from avestavard.services import matching_adapter
+from avestavard.services.calendar_months import add_months
 from avestavard.services.letters import (
     LetterSettings,
     import_inmovers,
@@ -87,6 +94,8 @@ from avestavard.services.users import create_user
 
 DEMO_PASSWORD = "avesta-demo-2026"
 DEMO_SEED = 20261128
+# Months of history before the current newcomers (who registered in the last four months).
+HISTORY_MONTHS = 20
 COORDINATOR_EMAIL = "samordnare@avesta.example"
 ADMIN_EMAIL = "admin@avesta.example"
 HOST_EMAIL = "vard@avesta.example"
@@ -197,7 +206,8 @@ class DemoSummary:
     """What :func:`load_demo` created."""
 
     hosts: int
-    newcomers: int
+    newcomers: int  # in the programme today (the story's and those who wait)
+    earlier_newcomers: int  # of the earlier months, who have left the programme
     matches: int
     proposals: int
     households: int
@@ -430,6 +440,7 @@ def load_demo(
     demo = _Demo(session, now.astimezone(UTC), settings)
     demo.accounts()
     demo.hosts(hosts)
+    demo.history(months=HISTORY_MONTHS)
     demo.newcomers(max(newcomers - len(_STORY), 0))
     demo.story()
     demo.settle_outbox()
@@ -439,7 +450,8 @@ def load_demo(
     session.flush()
     return DemoSummary(
         hosts=_count(session, Host),
-        newcomers=_count(session, Newcomer),
+        newcomers=_count(session, Newcomer) - demo.earlier_newcomers,
+        earlier_newcomers=demo.earlier_newcomers,
         matches=_count(session, Match),
         proposals=session.scalar(
             select(func.count())
@@ -499,6 +511,8 @@ class _Demo:
         self.rng = random.Random(DEMO_SEED)
         self.story_newcomers: dict[str, Newcomer] = {}
         self.story_matches: dict[str, Match] = {}
+        self.used_names = {story.name for story in _STORY.values()}
+        self.earlier_newcomers = 0
 
     # ----------------------------------------------------------------------- time
 
@@ -541,7 +555,7 @@ class _Demo:
             )
 
     def hosts(self, count: int) -> None:
-        """Karin Berg (the demo host) and ``count - 1`` more, interviewed over the last year."""
+        """Karin Berg (the demo host) and ``count - 1`` more, interviewed over two years."""
         rng = self.rng
         interviewed = self.today - timedelta(days=300)
         self.karin = self._add_host(
@@ -589,7 +603,10 @@ class _Demo:
                 capacity=rng.choice([1, 1, 2, 3]),
                 status=HostStatus.PAUSED if i % 11 == 5 else HostStatus.ACTIVE,
                 interviewer="Sam Ordnare",
-                interviewed_on=self.today - timedelta(days=rng.randrange(10, 400)),
+                # Spread over about two years; one draw of the same range per host keeps the
+                # rest of the demo's random sequence (and so its story) as it is.
+                interviewed_on=self.today
+                - timedelta(days=10 + (rng.randrange(10, 400) - 10) * 7 // 4),
             )
             self._add_host(host, rng.sample(_INTERESTS_SV, rng.randrange(3, 6)))
 
@@ -632,7 +649,7 @@ class _Demo:
             set_interests(self.session, newcomer, story.interests)
             self.story_newcomers[key] = newcomer
         rng = self.rng
-        used = {story.name for story in _STORY.values()}
+        used = self.used_names
         for i in range(count):
             english = i % 2 == 1
             area = rng.choice(_AREAS)
@@ -668,6 +685,105 @@ class _Demo:
                 self.session, newcomer, rng.sample(_INTERESTS_EN if english else _INTERESTS_SV, 4)
             )
         self.session.flush()
+
+    # ----------------------------------------------------------------------- history
+
+    def history(self, months: int) -> None:
+        """Newcomers of the months ``months`` to 4 months back: each registered, waited, was
+        matched with a host interviewed before, met and left the programme; one flush per step
+        of each month, so every state change is recorded on its own date."""
+        rng = random.Random(DEMO_SEED + 1)
+        hosts = sorted(
+            (h for h in self.session.scalars(select(Host)) if h is not self.karin),
+            key=lambda h: (h.created_at, h.name),
+        )
+        latest_end = self.day(3, 12)
+        this_month = self.today.replace(day=1)
+        for ago in range(months, 3, -1):
+            first = add_months(this_month, -ago)
+            length = (add_months(first, 1) - first).days
+            # A programme that grows: more newcomers in later months.
+            count = 2 + rng.randrange(3) + (months - ago) // 4
+            pairs: list[tuple[Newcomer, Host, list[datetime]]] = []
+            for _ in range(count):
+                registered = datetime.combine(
+                    first + timedelta(days=rng.randrange(length)),
+                    time(rng.randrange(7, 21), rng.randrange(60)),
+                    tzinfo=UTC,
+                )
+                confirmed = registered + timedelta(hours=2)
+                approved = confirmed + timedelta(days=rng.randint(4, 45), hours=3)
+                free = [h for h in hosts if h.created_at < approved]
+                if not free:
+                    continue
+                accepted = approved + timedelta(days=rng.randint(1, 4), hours=5)
+                met = accepted + timedelta(days=rng.randint(5, 20))
+                ended = min(met + timedelta(days=rng.randint(30, 150)), latest_end)
+                english = rng.random() < 0.5
+                area = rng.choice(_AREAS)
+                name = f"{rng.choice(_NEW_FIRST)} {rng.choice(_NEW_LAST)}"
+                while name in self.used_names:
+                    name = f"{rng.choice(_NEW_FIRST)} {rng.choice(_NEW_LAST)}"
+                self.used_names.add(name)
+                newcomer = Newcomer(
+                    name=name,
+                    moved_in=registered.date() - timedelta(days=rng.randrange(5, 90)),
+                    area=area,
+                    household=rng.choice(list(Household)),
+                    birth_year=rng.randrange(1960, 2004),
+                    preferred_language="en" if english else "sv",
+                    languages=["en"] if english else ["sv"],
+                    past=rng.choice(_PAST_EN if english else _PAST_SV),
+                    present=rng.choice(_PRESENT_EN if english else _PRESENT_SV).format(area=area),
+                    future=rng.choice(_FUTURE_EN if english else _FUTURE_SV),
+                    status=NewcomerStatus.WAITING,
+                    registered_at=registered,
+                    confirmed_at=confirmed,
+                    updated_at=confirmed,
+                    privacy_notice_version="2026-11-01",
+                )
+                self.session.add(newcomer)
+                set_interests(
+                    self.session,
+                    newcomer,
+                    rng.sample(_INTERESTS_EN if english else _INTERESTS_SV, 3),
+                )
+                pairs.append((newcomer, rng.choice(free), [approved, accepted, met, ended]))
+            self.session.flush()
+            self.earlier_newcomers += len(pairs)
+            matches = []
+            for newcomer, host, (approved, *_) in pairs:
+                matches.append(
+                    Match(
+                        newcomer_id=newcomer.id,
+                        host_id=host.id,
+                        state=MatchState.HOST_NOTIFIED,
+                        source="matcher",
+                        approved_at=approved,
+                        approved_by_id=self.coordinator.id,
+                        host_notified_at=approved + timedelta(minutes=15),
+                        created_at=approved,
+                        updated_at=approved,
+                    )
+                )
+                newcomer.status = NewcomerStatus.MATCHED
+            self.session.add_all(matches)
+            self.session.flush()
+            for match, (_, _, (_, accepted, _, _)) in zip(matches, pairs, strict=True):
+                match.accepted_at = accepted
+                match.introduced_at = accepted + timedelta(hours=1)
+                match.state = MatchState.INTRODUCED
+            self.session.flush()
+            for match, (_, _, (_, _, met, _)) in zip(matches, pairs, strict=True):
+                match.met_at = met
+                match.state = MatchState.MET
+            self.session.flush()
+            for match, (newcomer, _, (_, _, _, ended)) in zip(matches, pairs, strict=True):
+                match.ended_at = ended
+                match.end_reason = "Paret har haft sina träffar och avslutar programmet."
+                match.state = MatchState.ENDED
+                newcomer.status = NewcomerStatus.CLOSED
+            self.session.flush()
 
     # ----------------------------------------------------------------------- matches
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -33,6 +33,7 @@ from avestavard.models import (
 from avestavard.models.letters import Letter, LetterBatch, LetterChannel, LetterHousehold
 from avestavard.models.matches import Match, MatchFollowUp, MatchProposal, MatchState
 from avestavard.services.demo import DemoSettings, load_demo
+from avestavard.services.figures import Period, compute_figures
 from tests.conftest import MadeUser, login
 
 # A Monday morning (UTC).
@@ -265,3 +266,35 @@ def test_demo_is_dated_from_now_and_the_same_every_time(app: Flask) -> None:
         assert introduced_at is not None
         assert timedelta(days=35) < NOW - introduced_at < timedelta(days=45)
         db.session.rollback()
+
+
+def test_demo_gives_the_figures_months_of_history(app: Flask) -> None:
+    """Every month of the last year and a half has registrations; most have matches and first
+    meetings, each counted on its own date (the charts of Siffror have something to show)."""
+    settings = DemoSettings.from_config(app.config)
+    with app.app_context():
+        created = load_demo(db.session, now=NOW, settings=settings, households=4)
+        assert created is not None and created.earlier_newcomers > 40
+        period = Period(date(2025, 5, 1), NOW.date())
+        figures = compute_figures(db.session, period, stages=[1, 2, 3], today=NOW.date())
+        months = figures["by_month"]
+        assert len(months) == 19
+        assert all(m["registered"] > 0 for m in months), months
+        assert sum(1 for m in months if m["approved"]) >= 15
+        assert sum(1 for m in months if m["met"]) >= 12
+        assert sum(1 for m in months if m["wait_median_days"] is not None) >= 12
+        # the earlier newcomers have left: they neither wait nor hold a host's place
+        assert figures["matches"]["ended"] >= created.earlier_newcomers
+        assert figures["newcomers"]["waiting"] == _count_waiting()
+        db.session.rollback()
+
+
+def _count_waiting() -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Newcomer)
+            .where(Newcomer.status == NewcomerStatus.WAITING)
+        )
+        or 0
+    )
