@@ -1,7 +1,7 @@
 """figure months: the event log counted per month, kept exact by triggers
 
 Revision ID: 0017_figure_months
-Revises: 0016_notes
+Revises: 0020_totp
 
 ``figure_months`` holds one row per month and distinct (kind, channel, stage, value, since) of
 ``figure_events`` with the number of such events; a dimension an event lacks is stored as ''
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_figure_months"
-down_revision = "0016_notes"
+down_revision = "0020_totp"
 branch_labels = None
 depends_on = None
 
