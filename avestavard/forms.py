@@ -49,3 +49,8 @@ class FlaskForm(flask_wtf.FlaskForm):
                 field.errors = [str(_l("Texten innehåller ett otillåtet tecken."))]
             return False
         return bool(super().validate(extra_validators=extra_validators))
+
+
+class CsrfOnlyForm(FlaskForm):
+    """A form with only the CSRF token: a button that changes something, or a form whose fields
+    are rendered elsewhere (the registration form as a first visitor sees it)."""

@@ -29,7 +29,6 @@ from werkzeug.wrappers import Response
 
 from avestavard.coordinator import bp
 from avestavard.coordinator.letters_forms import (
-    CsrfOnlyForm,
     HouseholdPreviewSearchForm,
     HouseholdSearchForm,
     InmoversConfirmForm,
@@ -40,6 +39,7 @@ from avestavard.coordinator.letters_forms import (
 )
 from avestavard.errors import NotFound, ValidationFailed
 from avestavard.extensions import db
+from avestavard.forms import CsrfOnlyForm
 from avestavard.imports.inmovers_csv import InmoversFormatError, parse_inmovers
 from avestavard.models import utcnow
 from avestavard.security import coordinator_required

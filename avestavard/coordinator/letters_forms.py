@@ -68,7 +68,3 @@ class HouseholdSearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Sök på namn, gata eller ort"), validators=[Optional(), Length(max=200)])
-
-
-class CsrfOnlyForm(FlaskForm):
-    """A button that changes something (reset a text, remove a link): only the CSRF token."""

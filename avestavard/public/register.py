@@ -7,11 +7,13 @@ from typing import Any
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import csrf, db, limiter
+from avestavard.forms import CsrfOnlyForm
 from avestavard.models import Household
 from avestavard.public import bp
 from avestavard.public.register_forms import RegistrationForm, parse_birth_year
@@ -25,6 +27,8 @@ from avestavard.services.profiles import (
     register_newcomer,
     split_interest_words,
 )
+
+_BLANK_FORM = "avestavard.register.blank_form"
 
 
 def _register_limit() -> str:
@@ -45,16 +49,39 @@ def my_registration_settings() -> MyRegistrationSettings:
     return MyRegistrationSettings.from_config(current_app.config)
 
 
-def _render_form(form: RegistrationForm, status: int = 200) -> tuple[str, int]:
+def _render_form(
+    form: RegistrationForm | CsrfOnlyForm, status: int = 200, *, blank: bool = False
+) -> tuple[str, int]:
     locale = str(get_locale() or "sv")
-    return (
-        render_template(
-            "public/register.html",
-            form=form,
-            suggestions=interest_suggestions(locale),
-        ),
-        status,
-    )
+    if blank:
+        page = render_template("public/register.html", form=form, blank_form=_blank_form(locale))
+    else:
+        page = render_template(
+            "public/register.html", form=form, suggestions=interest_suggestions(locale)
+        )
+    return page, status
+
+
+def _blank_form(locale: str) -> Markup:
+    """The form as a first visitor sees it, rendered once per language.
+
+    Everything in it comes from the configuration, the interest taxonomy and the language, so
+    every visitor in one language gets the same HTML (the CSRF token is outside it).
+    """
+    cache: dict[str, Markup] = current_app.extensions.setdefault(_BLANK_FORM, {})
+    html = cache.get(locale)
+    if html is None:
+        form = RegistrationForm(formdata=None, meta={"csrf": False})
+        form.preferred_language.data = locale
+        html = Markup(
+            render_template(
+                "public/_register_form_body.html",
+                form=form,
+                suggestions=interest_suggestions(locale),
+            )
+        )
+        cache[locale] = html
+    return html
 
 
 def _input_from(form: RegistrationForm) -> RegistrationInput:
@@ -91,10 +118,9 @@ def _input_from(form: RegistrationForm) -> RegistrationInput:
 def register() -> Response | tuple[str, int]:
     """The registration form; a valid one is saved and the confirmation email queued."""
     _frameable()
-    form = RegistrationForm()
     if request.method == "GET":
-        form.preferred_language.data = str(get_locale() or "sv")
-        return _render_form(form)
+        return _render_form(CsrfOnlyForm(), blank=True)
+    form = RegistrationForm()
     if not form.validate():
         return _render_form(form, 400)
     for attempt in (1, 2):

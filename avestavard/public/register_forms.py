@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -85,8 +86,12 @@ def household_choices() -> list[tuple[str, str]]:
     ]
 
 
+@functools.cache
 def own_language_name(code: str) -> str:
-    """A language named in itself ("Svenska", "العربية", "Українська"), from Babel's data."""
+    """A language named in itself ("Svenska", "العربية", "Українська"), from Babel's data.
+
+    Every page's language menu shows these names; Babel's data does not change while we run.
+    """
     try:
         name = Locale.parse(code).display_name or code
     except (ValueError, LookupError):
