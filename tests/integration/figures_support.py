@@ -36,6 +36,7 @@ def _host(name: str, created: str, capacity: int, status: HostStatus = HostStatu
         status=status,
         interviewed_on=date.fromisoformat(created),
         created_at=at(created),
+        updated_at=at(created),
     )
     db.session.add(host)
     db.session.flush()
