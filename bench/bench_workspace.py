@@ -3,9 +3,13 @@
     python bench/bench_workspace.py [--hosts 20000] [--newcomers 50000] [--database-url URL]
 
 Fills a fresh database (SQLite file by default; any SQLAlchemy URL, e.g. PostgreSQL) with
-synthetic hosts and newcomers, builds the search keys, then requests each list page and a few
-searches through the real app (logged in as a coordinator) and prints the server time (median
-of 5) and the number of SQL queries per request. Not a test: it prints figures.
+synthetic hosts and newcomers (every matched newcomer with an active match, some ended and
+declined matches with follow-up answers, three open proposals per waiting newcomer), builds the
+search keys, then requests each list page ("Att matcha" and the matches list included), a person
+page and a few searches through the real app (logged in as a coordinator) and prints the server
+time (median of 5), the number of SQL queries per request, the page size and its table rows.
+The query count of a paged list must not depend on which page is shown. Not a test: it prints
+figures.
 """
 
 from __future__ import annotations
@@ -21,11 +25,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select, text
 
 from avestavard import create_app
 from avestavard.extensions import db
 from avestavard.models import Host, Newcomer, NewcomerStatus, Role
+from avestavard.models.matches import (
+    FollowUpSide,
+    Match,
+    MatchFollowUp,
+    MatchProposal,
+    MatchState,
+)
 from avestavard.services.search import rebuild_search_keys
 from avestavard.services.users import create_user
 
@@ -73,6 +84,7 @@ AREAS = ["Avesta centrum", "Krylbo", "Fors", "Horndal", "Grytnäs", "Bjurfors", 
 LANGS = ["sv", "en", "ar", "fi", "uk", "so", "fa", "de"]
 INTERESTS = ["fiske", "fotografering", "brädspel", "fotboll", "matlagning", "vandring", "läsa"]
 PASSWORD = "benchmark-password-1"
+FISHING = {"id": "fiske", "sv": "fiske", "en": "fishing"}
 
 
 def _person(rng: random.Random, i: int, now: datetime) -> dict[str, object]:
@@ -100,9 +112,82 @@ def fill(hosts: int, newcomers: int) -> None:
         for i in range(newcomers)
     ]
     db.session.execute(insert(Newcomer), rows)
+    fill_matches(rng, now)
     rebuild_search_keys(db.session.connection())
     create_user(db.session, email="bench@avesta.example", password=PASSWORD, role=Role.COORDINATOR)
     db.session.commit()
+    # Planner statistics, as the database keeps them in use (autovacuum on PostgreSQL).
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
+def fill_matches(rng: random.Random, now: datetime) -> None:
+    """An active match for every matched newcomer, a past match (ended or declined, with a
+    follow-up answer) for every tenth waiting one, and three open proposals for each waiting
+    newcomer: the data "Att matcha" and the matches list read."""
+    host_ids = list(db.session.scalars(select(Host.id)))
+    newcomers = db.session.execute(select(Newcomer.id, Newcomer.status)).all()
+    active = [MatchState.APPROVED, MatchState.ACCEPTED, MatchState.INTRODUCED, MatchState.MET]
+    matches, proposals = [], []
+    for newcomer_id, status in newcomers:
+        approved = now - timedelta(days=rng.randint(1, 700))
+        if status == NewcomerStatus.MATCHED:
+            state = rng.choice(active)
+            matches.append(
+                {
+                    "newcomer_id": newcomer_id,
+                    "host_id": rng.choice(host_ids),
+                    "state": state,
+                    "approved_at": approved,
+                    "met_at": approved + timedelta(days=20) if state == MatchState.MET else None,
+                }
+            )
+            continue
+        if newcomer_id % 10 == 0:
+            matches.append(
+                {
+                    "newcomer_id": newcomer_id,
+                    "host_id": rng.choice(host_ids),
+                    "state": rng.choice([MatchState.ENDED, MatchState.DECLINED]),
+                    "approved_at": approved,
+                }
+            )
+        for rank, host_id in enumerate(rng.sample(host_ids, 3)):
+            proposals.append(
+                {
+                    "newcomer_id": newcomer_id,
+                    "host_id": host_id,
+                    "rank": rank,
+                    "is_assigned": rank == 0,
+                    "score": rng.uniform(0.3, 0.9),
+                    "reason_codes": [{"code": "shared_interests", "params": {"items": [FISHING]}}],
+                    "components": {"interests": 0.5, "area": 1.0},
+                    "computed_at": now,
+                }
+            )
+    db.session.execute(insert(Match), matches)
+    db.session.execute(insert(MatchProposal), proposals)
+    past = db.session.scalars(
+        select(Match.id).where(Match.state.in_([MatchState.ENDED, MatchState.MET]))
+    ).all()
+    db.session.execute(
+        insert(MatchFollowUp),
+        [
+            {
+                "match_id": match_id,
+                "side": FollowUpSide.NEWCOMER,
+                "sent_at": now - timedelta(days=30),
+                "answered_at": now - timedelta(days=29),
+                "met": match_id % 7 != 0,
+                "fit": 1 + match_id % 5,
+            }
+            for match_id in past
+        ],
+    )
+    print(
+        f"  {len(matches)} matches, {len(proposals)} open proposals, {len(past)} follow-ups",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -142,9 +227,19 @@ def main() -> int:
         "/coordinator/?q=070-100 12 34",
         "/coordinator/?q=Obreg",
         "/coordinator/?q=fotografering",
+        "/coordinator/to-match",
+        "/coordinator/to-match?page=600",
+        "/coordinator/matches",
+        "/coordinator/matches?sort=host&page=200",
+        "/coordinator/matches?state=met&month={month}",
+        "/coordinator/matches?q=öberg&sort=-met",
+        "/coordinator/newcomers/10",
+        "/coordinator/hosts/10",
+        "/admin/audit",
     ]
     print(f"{'page':58} {'median ms':>9} {'queries':>7} {'kB':>6} {'rows':>5}")
-    for path in pages:
+    month = datetime.now(UTC).strftime("%Y-%m")
+    for path in (p.format(month=month) for p in pages):
         times, counts, size = [], [], 0
         for _ in range(5):
             queries[0] = 0

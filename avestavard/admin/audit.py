@@ -143,10 +143,9 @@ def audit_log() -> str | tuple[str, int]:
             (query.subject_type or "", query.subject_id),
         ],
     )
-    db.session.commit()
     if subject is not None:
         form.person.data = ""
-    return render_template(
+    html = render_template(
         "admin/audit_log.html",
         form=form,
         result=result,
@@ -156,6 +155,10 @@ def audit_log() -> str | tuple[str, int]:
         choice_args={},
         names=names,
     )
+    # The reading's own audit event is committed after rendering: a commit expires the
+    # events on the page, and each would be read again.
+    db.session.commit()
+    return html
 
 
 @bp.context_processor

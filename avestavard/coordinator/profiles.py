@@ -132,7 +132,6 @@ def render_person_page(
     """A host's or newcomer's page: profile, matches, proposals, letters, mails, notes and the
     timeline (the view and reading the notes are audit-logged by the service)."""
     page = person_page(db.session, current_user, kind, person_id)
-    db.session.commit()
     if kind == "host":
         assert isinstance(page.person, Host)
         template = "coordinator/profiles/host_detail.html"
@@ -144,7 +143,7 @@ def render_person_page(
         template = "coordinator/profiles/newcomer_detail.html"
         extra = {"newcomer": page.person, "action_form": ActionForm()}
     now = utcnow()
-    return render_template(
+    html = render_template(
         template,
         page=page,
         note_form=note_form or NoteForm(formdata=None),
@@ -152,7 +151,11 @@ def render_person_page(
         erase_form=EraseForm(),
         mail_status_labels=STATUS_LABELS,
         **extra,
-    ), status
+    )
+    # Committed (the audit events of the view) after rendering: a commit expires the loaded
+    # rows, and the page would read each one again.
+    db.session.commit()
+    return html, status
 
 
 @bp.route("/hosts/<int:host_id>")

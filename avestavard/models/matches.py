@@ -175,6 +175,10 @@ class Match(Base):
             postgresql_where=text(_ACTIVE_SQL),
         ),
         Index("ix_matches_host_state", "host_id", "state"),
+        # A newcomer's active matches (the lists count them per row) and the matches list's
+        # default order.
+        Index("ix_matches_newcomer_state", "newcomer_id", "state"),
+        Index("ix_matches_approved_at", "approved_at"),
         Index("ix_matches_state", "state"),
     )
 

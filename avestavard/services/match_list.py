@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.sql import Select
 
@@ -67,36 +67,57 @@ def month_bounds(text: str) -> tuple[datetime, datetime] | None:
     return start, add_months(start, 1)
 
 
-def _statement(session: Session, query: ListQuery, *, with_state: bool = True) -> Select[Any]:
-    host = aliased(Host)
-    newcomer = aliased(Newcomer)
-    stmt = (
-        select(Match)
-        .join(host, host.id == Match.host_id)
-        .join(newcomer, newcomer.id == Match.newcomer_id)
+def _found(session: Session, query: ListQuery) -> tuple[list[int], list[int]] | None:
+    """The hosts and newcomers the search text finds (None: no search text)."""
+    if not query.q.strip():
+        return None
+    hits = search(session, query.q, kinds=("host", "newcomer"), limit=SEARCH_LIMIT)
+    return (
+        [hit.ref_id for hit in hits if hit.kind == "host"],
+        [hit.ref_id for hit in hits if hit.kind == "newcomer"],
     )
-    if query.q.strip():
-        hits = search(session, query.q, kinds=("host", "newcomer"), limit=SEARCH_LIMIT)
-        host_ids = [hit.ref_id for hit in hits if hit.kind == "host"]
-        newcomer_ids = [hit.ref_id for hit in hits if hit.kind == "newcomer"]
-        stmt = stmt.where(or_(Match.host_id.in_(host_ids), Match.newcomer_id.in_(newcomer_ids)))
+
+
+def _conditions(
+    query: ListQuery, found: tuple[list[int], list[int]] | None, *, with_state: bool = True
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if found is not None:
+        host_ids, newcomer_ids = found
+        conditions.append(or_(Match.host_id.in_(host_ids), Match.newcomer_id.in_(newcomer_ids)))
     state = query.filters.get("state", "")
     if with_state and state in {s.value for s in MatchState}:
-        stmt = stmt.where(Match.state == MatchState(state))
+        conditions.append(Match.state == MatchState(state))
     bounds = month_bounds(query.filters.get("month", ""))
     if bounds is not None:
-        stmt = stmt.where(Match.approved_at >= bounds[0], Match.approved_at < bounds[1])
-    sort = query.sort if query.sort.lstrip("-") in MATCH_SORTS else DEFAULT_SORT
-    column = {
-        "host": host.name,
-        "newcomer": newcomer.name,
-        "state": Match.state,
-        "approved": Match.approved_at,
-        "met": Match.met_at,
-        "updated": Match.updated_at,
-    }[sort.lstrip("-")]
+        conditions += [Match.approved_at >= bounds[0], Match.approved_at < bounds[1]]
+    return conditions
+
+
+def _ordered(stmt: Select[Any], query: ListQuery) -> Select[Any]:
+    """``stmt`` in the list's order; the people's tables are joined only to sort by a name."""
+    sort = effective_sort(query)
+    key = sort.lstrip("-")
+    column: Any
+    if key == "host":
+        host = aliased(Host)
+        stmt = stmt.join(host, host.id == Match.host_id)
+        column = host.name
+    elif key == "newcomer":
+        newcomer = aliased(Newcomer)
+        stmt = stmt.join(newcomer, newcomer.id == Match.newcomer_id)
+        column = newcomer.name
+    else:
+        column = {
+            "state": Match.state,
+            "approved": Match.approved_at,
+            "met": Match.met_at,
+            "updated": Match.updated_at,
+        }[key]
     order = column.desc() if sort.startswith("-") else column.asc()
-    return stmt.order_by(order.nulls_last(), Match.id.desc())
+    if key == "met":  # the only column that may be empty: those last either way
+        order = order.nulls_last()
+    return stmt.order_by(order, Match.id.desc())
 
 
 def effective_sort(query: ListQuery) -> str:
@@ -108,18 +129,21 @@ def list_matches(session: Session, actor: Actor, query: ListQuery) -> MatchPage:
     """One page of matches as ``query`` asks: counts per state, one count and one page query
     (plus the follow-ups of the rows on the page)."""
     require_coordinator(actor)
-    stmt = _statement(session, query)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    found = _found(session, query)
+    conditions = _conditions(query, found)
+    total = session.scalar(select(func.count(Match.id)).where(*conditions)) or 0
     # Per state under the other filters, so the state choices say how many each would show.
-    unstated = _statement(session, query, with_state=False).order_by(None).subquery()
     by_state = {state: 0 for state in MatchState}
     for state, count in session.execute(
-        select(unstated.c.state, func.count()).group_by(unstated.c.state)
+        select(Match.state, func.count(Match.id))
+        .where(*_conditions(query, found, with_state=False))
+        .group_by(Match.state)
     ):
         by_state[MatchState(state)] = int(count)
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
     pages = max(1, -(-total // per_page))
     page = min(max(query.page, 1), pages)
+    stmt = _ordered(select(Match).where(*conditions), query)
     rows = (
         session.scalars(
             stmt.options(*_PAGE_LOADS, selectinload(Match.follow_ups))
@@ -135,7 +159,8 @@ def list_matches(session: Session, actor: Actor, query: ListQuery) -> MatchPage:
 def matches_for_export(session: Session, actor: Actor, query: ListQuery) -> list[Match]:
     """Every match the filter finds, in the list's order (for CSV and Excel exports)."""
     require_coordinator(actor)
-    stmt = _statement(session, query).options(*_PAGE_LOADS)
+    conditions = _conditions(query, _found(session, query))
+    stmt = _ordered(select(Match).where(*conditions), query).options(*_PAGE_LOADS)
     return list(session.scalars(stmt.limit(EXPORT_LIMIT)).unique())
 
 

@@ -35,7 +35,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.localtime import local_zone, to_local
@@ -457,8 +457,8 @@ def to_match(
     }
     other_names = {
         f"newcomer:{n.id}": n.first_name
-        for n in (
-            session.scalars(select(Newcomer).where(Newcomer.id.in_(named))).all() if named else []
+        for n in session.scalars(
+            select(Newcomer).where(Newcomer.id.in_(named)).options(lazyload(Newcomer.interests))
         )
     }
     areas = matching_adapter.known_areas(session)

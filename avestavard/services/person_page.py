@@ -147,14 +147,21 @@ def person_page(session: Session, actor: Actor, kind: PersonKind, person_id: int
     matches = session.scalars(
         select(Match)
         .where(match_column == person_id)
-        .options(joinedload(Match.host), joinedload(Match.newcomer), selectinload(Match.follow_ups))
+        .options(
+            joinedload(Match.host).lazyload(Host.interests),
+            joinedload(Match.newcomer).lazyload(Newcomer.interests),
+            selectinload(Match.follow_ups),
+        )
         .order_by(Match.approved_at.desc(), Match.id.desc())
     ).all()
     proposal_column = MatchProposal.host_id if is_host else MatchProposal.newcomer_id
     proposals = session.scalars(
         select(MatchProposal)
         .where(proposal_column == person_id, MatchProposal.status != ProposalStatus.APPROVED)
-        .options(joinedload(MatchProposal.host), joinedload(MatchProposal.newcomer))
+        .options(
+            joinedload(MatchProposal.host).lazyload(Host.interests),
+            joinedload(MatchProposal.newcomer).lazyload(Newcomer.interests),
+        )
         .order_by(MatchProposal.computed_at.desc(), MatchProposal.id.desc())
         .limit(PROPOSALS_SHOWN)
     ).all()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from avestavard.extensions import db
 from avestavard.models import AuditEvent, Host, Newcomer, NewcomerStatus, OutboxMessage
@@ -215,3 +215,43 @@ def test_english_person_page(amira, app, coordinator_client):
     assert "Do not write about health, religion or ethnic background." in html
     timeline = _timeline(html)
     assert "Nov 20, 2026, 9:30 AM Match with Åsa Öberg approved" in timeline
+
+
+def test_the_page_reads_the_same_queries_however_long_the_history(amira, app, coordinator_client):
+    newcomer_id, _host_id = amira
+    with app.app_context():
+        engine = db.engine
+        quiet = Newcomer(name="Ny Person", email="ny@example.org")
+        db.session.add(quiet)
+        db.session.commit()
+        quiet_id = quiet.id
+    for url in (f"/coordinator/newcomers/{newcomer_id}", f"/coordinator/newcomers/{quiet_id}"):
+        for text in ("Första", "Andra", "Tredje"):
+            assert _write_note(coordinator_client, url, text).status_code == 302
+    with app.app_context():
+        db.session.add_all(
+            OutboxMessage(
+                idempotency_key=f"extra-{i}",
+                to_address="amira@example.org",
+                subject=f"Brev {i}",
+                body_text="Hej",
+            )
+            for i in range(5)
+        )
+        db.session.commit()
+    counts: list[int] = []
+
+    def count(*_args):
+        counts[-1] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for person in (quiet_id, newcomer_id):
+            counts.append(0)
+            assert coordinator_client.get(f"/coordinator/newcomers/{person}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    quiet_count, busy_count = counts
+    # The busy page reads the household's letters, matches and proposals as the quiet one
+    # does; a match adds its follow-ups (one query), never one per row.
+    assert busy_count <= quiet_count + 1
