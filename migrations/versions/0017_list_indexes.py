@@ -1,13 +1,13 @@
 """indexes for the workspace lists: a newcomer's matches by state, matches by approval time
 
 Revision ID: 0017_list_indexes
-Revises: 0016_notes
+Revises: 0020_totp
 """
 
 from alembic import op
 
 revision = "0017_list_indexes"
-down_revision = "0016_notes"
+down_revision = "0020_totp"
 branch_labels = None
 depends_on = None
 
