@@ -1,13 +1,13 @@
 """indexes for the workspace lists: a newcomer's matches by state, matches by approval time
 
-Revision ID: 0017_list_indexes
-Revises: 0020_totp
+Revision ID: 0021_list_indexes
+Revises: 0017_figure_months
 """
 
 from alembic import op
 
-revision = "0017_list_indexes"
-down_revision = "0020_totp"
+revision = "0021_list_indexes"
+down_revision = "0017_figure_months"
 branch_labels = None
 depends_on = None
 
