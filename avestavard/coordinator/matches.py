@@ -298,25 +298,42 @@ def _selected_proposals() -> list[int]:
 
 @bp.route("/to-match/review", methods=["GET", "POST"])
 @coordinator_required
-def bulk_review() -> Response | str:
+def bulk_review() -> Response | tuple[str, int]:
     """The selected proposals and the emails they will send, before sending them all."""
     ids = _selected_proposals()
     proposals = service.open_proposals(db.session, current_user, ids)
     if not proposals:
         flash(_("Välj minst ett förslag att godkänna."), "error")
         return _to_match_page()
-    return render_template(
-        "coordinator/matches/bulk_review.html",
-        proposals=proposals,
-        form=MatchActionForm(),
-        hold_minutes=round(_settings().hold_seconds / 60),
+    return _bulk_review_page(proposals, ApproveForm(formdata=None))
+
+
+def _bulk_review_page(
+    proposals: list[MatchProposal], form: ApproveForm, status: int = 200
+) -> tuple[str, int]:
+    return (
+        render_template(
+            "coordinator/matches/bulk_review.html",
+            proposals=proposals,
+            form=form,
+            hold_minutes=round(_settings().hold_seconds / 60),
+        ),
+        status,
     )
 
 
 @bp.route("/to-match/approve-selected", methods=["POST"])
 @coordinator_required
-def bulk_approve() -> Response:
-    """Approve each selected proposal on its own; one that cannot be approved is reported."""
+def bulk_approve() -> Response | tuple[str, int]:
+    """Approve each selected proposal on its own, all with the same personal note; one that
+    cannot be approved is reported."""
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        proposals = service.open_proposals(db.session, current_user, _selected_proposals())
+        if not proposals:
+            flash(_("Välj minst ett förslag att godkänna."), "error")
+            return _to_match_page()
+        return _bulk_review_page(proposals, form, 422)
     batch = secrets.token_hex(16)
     approved, refused = 0, []
     for proposal_id in _selected_proposals():
@@ -328,6 +345,7 @@ def bulk_approve() -> Response:
                 proposal_id,
                 now=utcnow(),
                 settings=_settings(),
+                note=form.note.data or "",
                 batch=batch,
             )
         except (Conflict, NotFound) as exc:
