@@ -269,6 +269,7 @@ def register_template_helpers(app: Flask) -> None:
         ("coordinator.letter_batches", _l("Välkomstbrev")),
         ("coordinator.outbox", _l("E-post")),
         ("coordinator.figures", _l("Siffror")),
+        ("coordinator.weights", _l("Matchningens vikter")),
         ("admin.users", _l("Konton")),
         ("admin.audit_log", _l("Logg")),
     ]

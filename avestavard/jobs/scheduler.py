@@ -4,6 +4,9 @@ Jobs, each a sweep that takes ``now`` and is safe to run twice:
 
 - ``letters``    daily (06:00): :func:`avestavard.services.letters.run_letters` for the local date,
   then :func:`~avestavard.services.letters.purge_finished_households`;
+- ``weights``    nightly (01:45): ``avestavard.services.matcher_weights.refit_weights`` learns the
+  matcher's weights again when ``MATCH_LEARN_MIN_NEW_DECISIONS`` decisions were made since
+  the last refit (before the proposals, which use the weights in use);
 - ``proposals``  nightly (02:00): ``avestavard.services.matches.recompute_proposals`` with the
   configured ``MATCH_TOP_K``;
 - ``hosts_resume`` nightly (01:30): ``avestavard.services.profiles.resume_due_hosts`` (paused
@@ -44,6 +47,7 @@ from avestavard.jobs.guard import claim_job_run, finish_job_run, process_owner
 from avestavard.services.audit import SystemActor
 from avestavard.services.letters import LetterSettings, purge_finished_households, run_letters
 from avestavard.services.mail_sender import send_due_mail
+from avestavard.services.matcher_weights import LearnSettings, refit_weights
 from avestavard.services.matches import MatchSettings, recompute_proposals, send_follow_ups
 from avestavard.services.profiles import resume_due_hosts
 from avestavard.services.retention import purge_expired, purge_old_files
@@ -107,6 +111,12 @@ def proposals_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]
     return {"result": _plain(result)}
 
 
+def weights_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
+    """Nightly, before proposals: learn the matcher's weights when there are new decisions."""
+    settings = LearnSettings.from_config(app.config)
+    return {"result": _plain(refit_weights(session, now, settings=settings))}
+
+
 def hosts_resume_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]:
     """Nightly, before proposals: hosts whose pause ended become active again."""
     return {"resumed": resume_due_hosts(session, now.astimezone(TIMEZONE).date())}
@@ -157,6 +167,7 @@ def _plain(value: Any) -> Any:
 
 DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("hosts_resume", time(1, 30), hosts_resume_job, lease=timedelta(hours=1)),
+    DailyJob("weights", time(1, 45), weights_job, lease=timedelta(hours=1)),
     DailyJob("proposals", time(2, 0), proposals_job, lease=timedelta(hours=1)),
     DailyJob("follow_ups", time(9, 0), follow_ups_job, lease=timedelta(hours=1)),
     DailyJob("retention", time(3, 0), retention_job, lease=timedelta(hours=1)),

@@ -84,6 +84,9 @@ class AuditAction(enum.StrEnum):
     TWO_FACTOR_OFF = "two-factor-off"
     RECOVERY_CODES_NEW = "recovery-codes-new"
     RECOVERY_CODE_USED = "recovery-code-used"
+    WEIGHTS_REFIT = "weights-refit"
+    WEIGHTS_RESET = "weights-reset"
+    VIEW_WEIGHTS = "view-weights"
 
     def label(self, locale: str = "sv") -> str:
         """What the action is called in the interface, in Swedish or English."""
@@ -169,6 +172,12 @@ AUDIT_ACTION_LABELS: dict[AuditAction, tuple[str, str]] = {
         "Loggade in med en reservkod",
         "Signed in with a recovery code",
     ),
+    AuditAction.WEIGHTS_REFIT: ("Lärde om matchningens vikter", "Relearned the matching weights"),
+    AuditAction.WEIGHTS_RESET: (
+        "Återställde matchningens vikter",
+        "Reset the matching weights",
+    ),
+    AuditAction.VIEW_WEIGHTS: ("Visade matchningens vikter", "Viewed the matching weights"),
 }
 
 

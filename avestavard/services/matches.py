@@ -50,7 +50,7 @@ from avestavard.models.matches import (
     ProposalStatus,
     pair_reasons,
 )
-from avestavard.services import audit, matching_adapter
+from avestavard.services import audit, matcher_weights, matching_adapter
 from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import is_coordinator, require_coordinator
 from avestavard.services.calendar_months import add_months as add_months
@@ -326,7 +326,10 @@ def recompute_proposals(
     are never touched, so a recomputation cannot overwrite a decision. Running it twice gives
     the same rows. Called by the "recompute" button, ``avestavard propose`` and the nightly job.
     """
-    scored = matching_adapter.compute_proposals(session, top_k=top_k)
+    # The weights in use: learned from decisions by the nightly refit, or the defaults.
+    scored = matching_adapter.compute_proposals(
+        session, top_k=top_k, weights=matcher_weights.current_weights(session)
+    )
     # The matcher ran without locks; the writing happens under them, and what changed
     # meanwhile (a newcomer approved, a proposal rejected) is read again and wins.
     _lock_recomputation(session)

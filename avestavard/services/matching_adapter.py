@@ -151,8 +151,14 @@ def _reason_texts(reasons: Sequence[matching.Reason], lang: str) -> tuple[str, .
     return tuple(reason.text(lang) for reason in reasons if reason.code not in NAMING_REASON_CODES)
 
 
-def compute_proposals(session: Session, *, top_k: int = 3) -> list[ScoredProposal]:
-    """Run the library over the whole pool: every waiting newcomer and every host."""
+def compute_proposals(
+    session: Session, *, top_k: int = 3, weights: matching.Weights | None = None
+) -> list[ScoredProposal]:
+    """Run the library over the whole pool: every waiting newcomer and every host.
+
+    ``weights``: the score's weights (the documented defaults if None); the hard rules hold
+    whatever they are.
+    """
     newcomers = pool_newcomers(session)
     if not newcomers:
         return []
@@ -169,6 +175,7 @@ def compute_proposals(session: Session, *, top_k: int = 3) -> list[ScoredProposa
         [newcomer_profile(n) for n in newcomers],
         history=history,
         top_k=top_k,
+        weights=weights,
     )
     result = []
     for proposal in proposals:

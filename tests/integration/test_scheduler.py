@@ -62,6 +62,7 @@ def test_scheduler_has_the_jobs_in_stockholm_time(app: Flask) -> None:
     assert set(jobs) == {
         "letters",
         "hosts_resume",
+        "weights",
         "proposals",
         "follow_ups",
         "retention",
@@ -75,6 +76,8 @@ def test_scheduler_has_the_jobs_in_stockholm_time(app: Flask) -> None:
     # paused hosts come back before the nightly proposals are computed
     assert str(jobs["hosts_resume"].trigger) == "cron[hour='1', minute='30']"
     assert str(jobs["proposals"].trigger) == "cron[hour='2', minute='0']"
+    # the weights are learned again before the proposals use them
+    assert str(jobs["weights"].trigger) == "cron[hour='1', minute='45']"
 
 
 def test_nightly_jobs_resume_hosts_and_send_follow_ups(app: Flask) -> None:
