@@ -24,7 +24,7 @@ from avestavard.coordinator.profiles_forms import (
 )
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
-from avestavard.models import Host, HostStatus, Household, NewcomerStatus, utcnow
+from avestavard.models import Host, HostStatus, HouseholdType, NewcomerStatus, utcnow
 from avestavard.public.register_forms import parse_birth_year
 from avestavard.security import coordinator_required
 from avestavard.services.accounts import AccountSettings
@@ -58,8 +58,8 @@ def _show_errors(form: Any, exc: ValidationFailed) -> None:
         flash(exc.message, "error")
 
 
-def _household(value: str | None) -> Household | None:
-    return Household(value) if value else None
+def _household(value: str | None) -> HouseholdType | None:
+    return HouseholdType(value) if value else None
 
 
 def _host_input(form: HostInterviewForm) -> HostProfileInput:

@@ -17,7 +17,7 @@ from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
 from avestavard.host import bp
 from avestavard.host.profile_forms import HostSelfForm, PauseForm
-from avestavard.models import Household
+from avestavard.models import HouseholdType
 from avestavard.security import host_required
 from avestavard.services.profiles import (
     HostSelfInput,
@@ -61,7 +61,7 @@ def edit_profile() -> Response | tuple[str, int]:
         data = HostSelfInput(
             phone=form.phone.data or None,
             area=form.area.data or None,
-            household=Household(form.household.data) if form.household.data else None,
+            household=HouseholdType(form.household.data) if form.household.data else None,
             languages=list(form.languages.data or []),
             preferred_language=form.preferred_language.data or "sv",
             interests=split_interest_words(form.interests.data or ""),

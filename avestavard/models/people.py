@@ -25,7 +25,7 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
-class Household(enum.StrEnum):
+class HouseholdType(enum.StrEnum):
     """Who the person lives with."""
 
     SINGLE = "single"
@@ -109,7 +109,7 @@ class Host(Base):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     birth_year: Mapped[int | None]
     area: Mapped[str | None] = mapped_column(String(80))
-    household: Mapped[Household | None] = mapped_column(_enum(Household, "household"))
+    household: Mapped[HouseholdType | None] = mapped_column(_enum(HouseholdType, "household"))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     preferred_language: Mapped[str] = mapped_column(String(8), default="sv")
     interests_raw: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -153,7 +153,7 @@ class Newcomer(Base):
     moved_in: Mapped[date | None]
     area: Mapped[str | None] = mapped_column(String(80))
     street_address: Mapped[str | None] = mapped_column(String(200))
-    household: Mapped[Household | None] = mapped_column(_enum(Household, "household"))
+    household: Mapped[HouseholdType | None] = mapped_column(_enum(HouseholdType, "household"))
     birth_year: Mapped[int | None]
     preferred_language: Mapped[str] = mapped_column(String(8), default="sv")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)

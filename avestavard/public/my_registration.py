@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import csrf, db, limiter
-from avestavard.models import Household, Newcomer
+from avestavard.models import HouseholdType, Newcomer
 from avestavard.public import bp
 from avestavard.public.my_registration_forms import ButtonForm, LinkRequestForm, OwnAnswersForm
 from avestavard.public.register_forms import (
@@ -120,7 +120,7 @@ def _own_answers(form: OwnAnswersForm) -> service.OwnAnswers:
         moved_in=form.moved_in.data,
         area=form.area.data or None,
         street_address=form.street_address.data or None,
-        household=Household(form.household.data) if form.household.data else None,
+        household=HouseholdType(form.household.data) if form.household.data else None,
         birth_year=parse_birth_year(form.birth_year.data),
         languages=list(form.languages.data or []),
         interests=split_interest_words(form.interests.data or ""),

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import csrf, db, limiter
 from avestavard.forms import CsrfOnlyForm
-from avestavard.models import Household
+from avestavard.models import HouseholdType
 from avestavard.public import bp
 from avestavard.public.register_forms import RegistrationForm, parse_birth_year
 from avestavard.services.my_registration import MyRegistrationSettings, link_token
@@ -93,7 +93,7 @@ def _input_from(form: RegistrationForm) -> RegistrationInput:
         moved_in=form.moved_in.data,
         area=form.area.data or None,
         street_address=form.street_address.data or None,
-        household=Household(form.household.data) if form.household.data else None,
+        household=HouseholdType(form.household.data) if form.household.data else None,
         birth_year=parse_birth_year(form.birth_year.data),
         preferred_language=form.preferred_language.data or "sv",
         languages=list(form.languages.data or []),

@@ -27,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from avestavard.forms import FlaskForm
 from avestavard.imports.normalize import NormalizationError
 from avestavard.imports.normalize import parse_birth_year as read_birth_year
-from avestavard.models import Household
+from avestavard.models import HouseholdType
 from avestavard.services.profiles import (
     COMMON_LANGUAGES,
     normalize_email,
@@ -80,9 +80,9 @@ def area_choices() -> list[tuple[str, str]]:
 def household_choices() -> list[tuple[str, str]]:
     """Who the person lives with."""
     return [
-        (Household.SINGLE.value, str(_l("Ensam"))),
-        (Household.COUPLE.value, str(_l("Par, utan barn hemma"))),
-        (Household.FAMILY.value, str(_l("Familj med barn"))),
+        (HouseholdType.SINGLE.value, str(_l("Ensam"))),
+        (HouseholdType.COUPLE.value, str(_l("Par, utan barn hemma"))),
+        (HouseholdType.FAMILY.value, str(_l("Familj med barn"))),
     ]
 
 

@@ -50,7 +50,7 @@ from avestavard.models import (
     AuditEvent,
     Host,
     HostStatus,
-    Household,
+    HouseholdType,
     Newcomer,
     NewcomerStatus,
     OutboxMessage,
@@ -227,7 +227,7 @@ class _StoryNewcomer:
     phone: str | None
     birth_year: int
     area: str
-    household: Household
+    household: HouseholdType
     languages: tuple[str, ...]
     preferred_language: str
     interests: tuple[str, ...]
@@ -249,7 +249,7 @@ _STORY: dict[str, _StoryNewcomer] = {
         phone="+46702345671",
         birth_year=1979,
         area="Karlbo",
-        household=Household.SINGLE,
+        household=HouseholdType.SINGLE,
         languages=("fi", "sv"),
         preferred_language="sv",
         interests=("fiske", "jakt", "skidåkning", "bastu"),
@@ -268,7 +268,7 @@ _STORY: dict[str, _StoryNewcomer] = {
         phone="+46703456782",
         birth_year=1986,
         area="Avesta centrum",
-        household=Household.FAMILY,
+        household=HouseholdType.FAMILY,
         languages=("en",),
         preferred_language="en",
         interests=("football", "hiking", "board games", "photography"),
@@ -288,7 +288,7 @@ _STORY: dict[str, _StoryNewcomer] = {
         phone="+46704567893",
         birth_year=1995,
         area="Horndal",
-        household=Household.SINGLE,
+        household=HouseholdType.SINGLE,
         languages=("ti", "en", "sv"),
         preferred_language="en",
         interests=("running", "football", "cooking", "chess"),
@@ -306,7 +306,7 @@ _STORY: dict[str, _StoryNewcomer] = {
         phone=None,
         birth_year=1990,
         area="Avesta centrum",
-        household=Household.COUPLE,
+        household=HouseholdType.COUPLE,
         languages=("fa", "en"),
         preferred_language="en",
         interests=("knitting", "cooking", "gardening", "yoga"),
@@ -324,7 +324,7 @@ _STORY: dict[str, _StoryNewcomer] = {
         phone="+46705678904",
         birth_year=1988,
         area="Fors",
-        household=Household.COUPLE,
+        household=HouseholdType.COUPLE,
         languages=("pl", "en"),
         preferred_language="en",
         interests=("football", "cycling", "cooking", "fishing"),
@@ -342,7 +342,7 @@ _STORY: dict[str, _StoryNewcomer] = {
         phone="+46706789015",
         birth_year=1981,
         area="Grytnäs",
-        household=Household.FAMILY,
+        household=HouseholdType.FAMILY,
         languages=("ar", "sv"),
         preferred_language="sv",
         interests=("fotboll", "matlagning", "fiske"),
@@ -360,7 +360,7 @@ _STORY: dict[str, _StoryNewcomer] = {
         phone="+46707890126",
         birth_year=1983,
         area="Krylbo",
-        household=Household.FAMILY,
+        household=HouseholdType.FAMILY,
         languages=("uk", "en"),
         preferred_language="en",
         interests=("choir singing", "fishing", "mushroom picking", "hiking"),
@@ -379,7 +379,7 @@ _STORY: dict[str, _StoryNewcomer] = {
         phone="+46708901237",
         birth_year=1992,
         area="Avesta centrum",
-        household=Household.FAMILY,
+        household=HouseholdType.FAMILY,
         languages=("ar", "en"),
         preferred_language="ar",
         interests=("matlagning", "stickning", "promenader", "bakning"),
@@ -565,7 +565,7 @@ class _Demo:
                 phone="+46701234567",
                 birth_year=1968,
                 area="Krylbo",
-                household=Household.FAMILY,
+                household=HouseholdType.FAMILY,
                 languages=["en", "sv"],
                 past="Jag är född i Krylbo och har varit lärare i trettio år.",
                 present="Jag bor i Krylbo med min man och två tonåringar och sjunger i kören.",
@@ -592,7 +592,7 @@ class _Demo:
                 phone=f"+4670{rng.randrange(1000000, 9999999)}",
                 birth_year=rng.randrange(1948, 1998),
                 area=area,
-                household=rng.choice(list(Household)),
+                household=rng.choice(list(HouseholdType)),
                 languages=sorted(
                     {"sv", *rng.sample(["en", "fi", "ar", "de", "es"], rng.randrange(0, 2))}
                 ),
@@ -665,7 +665,7 @@ class _Demo:
                 email=f"ny{i:02d}@example.org",
                 moved_in=registered.date() - timedelta(days=rng.randrange(5, 90)),
                 area=area,
-                household=rng.choice(list(Household)),
+                household=rng.choice(list(HouseholdType)),
                 birth_year=rng.randrange(1960, 2004),
                 preferred_language="en" if english else "sv",
                 languages=sorted({"en", *rng.sample(["ar", "uk", "pl", "ti", "fi", "sv"], 1)})
@@ -729,7 +729,7 @@ class _Demo:
                     name=name,
                     moved_in=registered.date() - timedelta(days=rng.randrange(5, 90)),
                     area=area,
-                    household=rng.choice(list(Household)),
+                    household=rng.choice(list(HouseholdType)),
                     birth_year=rng.randrange(1960, 2004),
                     preferred_language="en" if english else "sv",
                     languages=["en"] if english else ["sv"],

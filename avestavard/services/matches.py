@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.localtime import local_zone, to_local
-from avestavard.models import AuditAction, Host, HostStatus, Household, Newcomer, NewcomerStatus
+from avestavard.models import AuditAction, Host, HostStatus, HouseholdType, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
     ACTIVE_MATCH_STATES,
     FollowUpSide,
@@ -162,12 +162,12 @@ def language_names(codes: Sequence[str], lang: str) -> list[str]:
     return [names.get(code, code) for code in codes]
 
 
-def household_label(household: Household | None) -> str:
+def household_label(household: HouseholdType | None) -> str:
     """The household in words, in the current locale (call inside ``force_locale``)."""
     labels = {
-        Household.SINGLE: _("Ensamstående"),
-        Household.COUPLE: _("Par"),
-        Household.FAMILY: _("Familj med barn"),
+        HouseholdType.SINGLE: _("Ensamstående"),
+        HouseholdType.COUPLE: _("Par"),
+        HouseholdType.FAMILY: _("Familj med barn"),
     }
     return labels.get(household, "") if household is not None else ""
 

@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
-from avestavard.models import AuditAction, AuditEvent, Household, Newcomer, NewcomerStatus
+from avestavard.models import AuditAction, AuditEvent, HouseholdType, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
     Match,
     MatchProposal,
@@ -350,7 +350,7 @@ class OwnAnswers:
     moved_in: date | None = None
     area: str | None = None
     street_address: str | None = None
-    household: Household | None = None
+    household: HouseholdType | None = None
     birth_year: int | None = None
     languages: list[str] = field(default_factory=list)
     interests: list[str] = field(default_factory=list)

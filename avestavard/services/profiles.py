@@ -29,7 +29,7 @@ from avestavard.models import (
     Host,
     HostInterest,
     HostStatus,
-    Household,
+    HouseholdType,
     Interest,
     Newcomer,
     NewcomerInterest,
@@ -255,7 +255,7 @@ class RegistrationInput:
     moved_in: date | None = None
     area: str | None = None
     street_address: str | None = None
-    household: Household | None = None
+    household: HouseholdType | None = None
     birth_year: int | None = None
     preferred_language: str = "sv"
     languages: list[str] = field(default_factory=list)
@@ -277,7 +277,7 @@ class RegistrationInput:
         """Back from :meth:`to_json`."""
         values = dict(data)
         values["moved_in"] = date.fromisoformat(values["moved_in"]) if values["moved_in"] else None
-        values["household"] = Household(values["household"]) if values["household"] else None
+        values["household"] = HouseholdType(values["household"]) if values["household"] else None
         return cls(**values)
 
 
@@ -548,7 +548,7 @@ class HostProfileInput:
     phone: str | None = None
     birth_year: int | None = None
     area: str | None = None
-    household: Household | None = None
+    household: HouseholdType | None = None
     languages: list[str] = field(default_factory=list)
     preferred_language: str = "sv"
     interests: list[str] = field(default_factory=list)
@@ -569,7 +569,7 @@ class HostSelfInput:
 
     phone: str | None = None
     area: str | None = None
-    household: Household | None = None
+    household: HouseholdType | None = None
     languages: list[str] = field(default_factory=list)
     preferred_language: str = "sv"
     interests: list[str] = field(default_factory=list)
@@ -771,7 +771,7 @@ class NewcomerProfileInput:
     moved_in: date | None = None
     area: str | None = None
     street_address: str | None = None
-    household: Household | None = None
+    household: HouseholdType | None = None
     birth_year: int | None = None
     preferred_language: str = "sv"
     languages: list[str] = field(default_factory=list)

@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from avestavard.extensions import db
-from avestavard.models import Household, OutboxMessage, OutboxStatus, User
+from avestavard.models import HouseholdType, OutboxMessage, OutboxStatus, User
 from avestavard.models.matches import MatchProposal, ProposalStatus
 from avestavard.services.accounts import AccountSettings
 from avestavard.services.mail import queue_mail
@@ -102,7 +102,7 @@ def _host(name: str, email: str, area: str, interests: list[str], **extra: Any) 
         phone="070-612 31 00" if name.startswith("Karin") else None,
         birth_year=1964,
         area=area,
-        household=Household.COUPLE,
+        household=HouseholdType.COUPLE,
         languages=["sv", "en"],
         interests=interests,
         past="Uppvuxen i Krylbo, arbetat på bruket.",
@@ -123,7 +123,7 @@ def _newcomer(name: str, email: str, area: str, interests: list[str]) -> Newcome
         phone=None,
         moved_in=date(2026, 9, 1),
         area=area,
-        household=Household.FAMILY,
+        household=HouseholdType.FAMILY,
         birth_year=1988,
         preferred_language="en",
         languages=["ar", "en"],

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 import matching
 from avestavard.extensions import db
 from avestavard.jobs.scheduler import DAILY_JOBS, run_daily_job
-from avestavard.models import AuditEvent, Host, HostStatus, Household, Newcomer, NewcomerStatus
+from avestavard.models import AuditEvent, Host, HostStatus, HouseholdType, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
     FollowUpSide,
     Match,
@@ -49,7 +49,7 @@ def _people(app: Flask, n_hosts: int = 90, n_newcomers: int = 70) -> tuple[list[
                 name=f"Värd {p.id}",
                 birth_year=p.birth_year,
                 area=p.area,
-                household=Household(p.household),
+                household=HouseholdType(p.household),
                 languages=list(p.languages),
                 interests_raw=list(p.interests),
                 past=p.past,
@@ -66,7 +66,7 @@ def _people(app: Flask, n_hosts: int = 90, n_newcomers: int = 70) -> tuple[list[
                 name=f"Ny {p.id}",
                 birth_year=p.birth_year,
                 area=p.area,
-                household=Household(p.household),
+                household=HouseholdType(p.household),
                 languages=list(p.languages),
                 interests_raw=list(p.interests),
                 past=p.past,
