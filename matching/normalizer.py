@@ -8,7 +8,9 @@ cached per distinct word.
 How a word is matched, first hit wins (confidence in brackets):
 
 1. the cleaned word is a listed term (1.0), or is one with å/ä/ö folded or spaces removed (0.95);
-2. its light stem equals a term's stem: "fisket" ~ "fiske" (0.9);
+2. its light stem equals a term's stem: "fisket" ~ "fiske" (0.9), or its root does, the
+   stem without the derivations that turn a pastime's verb into its activity or doer
+   ("boxas" ~ "boxning", "keramiker" ~ "keramik"; 0.85, unless two interests share the root);
 3. the same after dropping framing words: "spela fotboll" -> "fotboll" (x 0.95);
 4. a small typo of a term, by optimal-string-alignment distance with rapidfuzz: one edit for
    words of 5-8 letters (or a missing letter in a four-letter word), two from 9 letters
@@ -26,9 +28,9 @@ How a word is matched, first hit wins (confidence in brackets):
 8. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt.
 
 Anything else is kept as a free tag (``canonical_id`` None, confidence 0.0): it is still
-compared between people by its stem. Words that reveal religion, health, ethnic origin,
-political views or sexual orientation are flagged ``sensitive``; the matcher neither scores
-nor mentions them.
+compared between people by the root of the word without its framing parts. Words that
+reveal religion, health, ethnic origin, political views or sexual orientation are flagged
+``sensitive``; the matcher neither scores nor mentions them.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from matching.text import (
     SWEDISH_STOPWORDS,
     clean,
     deaccent,
+    root,
     stem,
     stem_phrase,
 )
@@ -167,6 +170,7 @@ class InterestNormalizer(BaseEstimator):
         exact: dict[str, tuple[str, float]] = {}
         conflicts: list[tuple[str, str, str]] = []
         stems: dict[str, str | None] = {}
+        derived: dict[str, str | None] = {}
 
         def add(key: str, interest_id: str, confidence: float) -> None:
             if not key:
@@ -199,6 +203,12 @@ class InterestNormalizer(BaseEstimator):
                     stems[key] = None  # two interests share this stem: never guess
                 else:
                     stems.setdefault(key, interest.id)
+                if " " not in cleaned:
+                    base = root(deaccent(cleaned))
+                    if derived.get(base, interest.id) != interest.id:
+                        derived[base] = None
+                    else:
+                        derived[base] = interest.id
 
         folded_keys: dict[str, str] = {}
         ambiguous_folded: set[str] = set()
@@ -221,6 +231,9 @@ class InterestNormalizer(BaseEstimator):
         # Short stems are too ambiguous ("fors" and "förening" both reach "for"); short words
         # are matched by their exact forms instead.
         self.stems_ = {k: v for k, v in stems.items() if v is not None and len(k) >= 4}
+        # Roots join a pastime's verb, activity and doer ("boxas", "boxning"); a root two
+        # interests share is never used.
+        self.roots_ = {k: v for k, v in derived.items() if v is not None and len(k) >= 3}
         self.fuzzy_ids_ = folded_keys
         self.keys_by_length_ = {n: sorted(keys) for n, keys in by_length.items()}
         self.keys_by_start_ = {k: sorted(keys) for k, keys in by_start.items()}
@@ -335,6 +348,10 @@ class InterestNormalizer(BaseEstimator):
         found = self.stems_.get(stem_phrase(folded))
         if found is not None:
             return found, 0.9, "stem"
+        if " " not in folded and len(folded) >= 4:
+            found = self.roots_.get(root(folded))
+            if found is not None:
+                return found, 0.85, "stem"
         return None
 
     def _fuzzy(self, text: str) -> tuple[str, float] | None:
@@ -392,6 +409,8 @@ class InterestNormalizer(BaseEstimator):
             head_id = hit[0] if hit is not None else None
             if head_id is None and len(head) >= 5:
                 head_id = self.stems_.get(stem(head))
+                if head_id is None and len(root(head)) >= 4:
+                    head_id = self.roots_.get(root(head))
             if head_id is None:
                 continue
             found = [self._canonical(raw, head_id, 0.8, "compound")]
@@ -453,6 +472,7 @@ class InterestNormalizer(BaseEstimator):
             if found is not None:
                 return [self._canonical(raw, found[0], found[1] * 0.95, "phrase")]
         target = stripped or cleaned
+        core = target
         fuzzy = self._fuzzy(cleaned) or (self._fuzzy(stripped) if stripped != cleaned else None)
         if fuzzy is not None:
             return [self._canonical(raw, fuzzy[0], fuzzy[1], "fuzzy")]
@@ -474,7 +494,7 @@ class InterestNormalizer(BaseEstimator):
                     per_word.setdefault(item.key, item)
             if per_word:
                 return list(per_word.values())
-        return self._free(raw, target)
+        return self._free(raw, target, core)
 
     def _unframed(self, raw: str, token: str) -> tuple[list[NormalizedInterest], str]:
         """The pastime inside a framing compound: "innebandylaget" -> innebandy.
@@ -532,18 +552,25 @@ class InterestNormalizer(BaseEstimator):
             return None
         return interest, 0.7 * float(scores[best])
 
-    def _free(self, raw: str, tag: str) -> list[NormalizedInterest]:
-        words = [w for w in tag.split() if w not in SWEDISH_STOPWORDS | ENGLISH_STOPWORDS]
+    def _free(self, raw: str, tag: str, core: str) -> list[NormalizedInterest]:
+        """An unknown word as a free tag, compared by the root of its core.
+
+        The key leaves out framing parts and derivations, so "pappagrupper" and
+        "morgonpappagruppen" still meet between two people.
+        """
+        stop = SWEDISH_STOPWORDS | ENGLISH_STOPWORDS
+        words = [w for w in tag.split() if w not in stop]
         if not words or len("".join(words)) < 2:
             return []
         tag = " ".join(words)
+        key = " ".join(root(w) for w in deaccent(core).split() if w not in stop)
         return [
             NormalizedInterest(
                 raw=raw,
                 canonical_id=None,
                 tag=tag,
                 confidence=0.0,
-                key=FREE_TAG_PREFIX + stem_phrase(deaccent(tag)),
+                key=FREE_TAG_PREFIX + (key or stem_phrase(deaccent(tag))),
                 sensitive=self.is_sensitive(tag),
                 method="free",
             )

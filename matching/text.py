@@ -19,6 +19,7 @@ __all__ = [
     "SWEDISH_STOPWORDS",
     "clean",
     "deaccent",
+    "root",
     "stem",
     "stem_phrase",
     "strip_origin",
@@ -147,6 +148,40 @@ def stem(word: str) -> str:
     if len(word) <= 3:
         return word
     return _swedish(_english(word))
+
+
+_CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
+
+
+@lru_cache(maxsize=65536)
+def root(word: str) -> str:
+    """The word's stem with Swedish derivations of a pastime taken off too.
+
+    A pastime is named by a verb, an activity noun and a doer ("boxas", "boxning",
+    "boxare"; "målar", "målning", "målare"; "snickra", "snickeri"; "meditera",
+    "meditation"); :func:`stem` keeps them apart, this brings them to one root ("box",
+    "mal", "snick", "medit"). Coarser than a stem, so only a lookup that refuses
+    ambiguous roots should use it.
+    """
+    word = stem(word)
+    if len(word) < 4:
+        return word
+    for suffix in ("ation", "eri", "else"):
+        # At least five letters before "-eri": "snick|eri", not "brod|eri" (bröd).
+        if word.endswith(suffix) and len(word) - len(suffix) >= (5 if suffix == "eri" else 3):
+            word = word[: -len(suffix)]
+            break
+    else:
+        if word.endswith("er") and len(word) >= 6:
+            word = word[:-2]  # "mediter(a)", "orienter(a)"
+    # "boxn(ing)", "teckn(a)", "snickr(a)", "paddl(a)", "cykl(a)": a verb's last consonant
+    # after another consonant.
+    if len(word) >= 4 and word[-1] in "nrl" and word[-2] in _CONSONANTS:
+        word = word[:-1]
+    # "simm(a)" and "sim(ning)", "klatt(ra)" and "klat(ring)".
+    if len(word) >= 4 and word[-1] == word[-2] and word[-1] in _CONSONANTS:
+        word = word[:-1]
+    return word
 
 
 def stem_phrase(phrase: str) -> str:

@@ -247,7 +247,7 @@ def test_framing_parts_of_a_compound_are_dropped(word: str, expected: str) -> No
 
 def test_words_far_from_any_term_by_edits_are_read_by_character_trigrams() -> None:
     normalizer = default_normalizer()
-    [item] = normalizer.normalize(["stjärnskådare"])
+    [item] = normalizer.normalize(["stjärnskådis"])
     assert (item.canonical_id, item.method) == ("astronomy", "ngram")
     # Nothing near enough stays a free tag rather than a guess.
     [free] = normalizer.normalize(["zxqvarnsk"])
@@ -260,3 +260,36 @@ def test_excluded_terms_are_not_known_but_labels_are() -> None:
     # "fiske" is the label: it stays, and words stemming like it are still understood.
     assert normalizer.normalize(["fiske"])[0].canonical_id == "fishing"
     assert "fisket" not in normalizer.exact_
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("stjärnskådare", "astronomy"),  # the doer of stjärnskådning
+        ("keramiker", "pottery"),
+        ("broderier", "embroidery"),
+        ("orienterarna", "orienteering"),
+    ],
+)
+def test_derivations_of_a_pastime_meet_at_its_root(word: str, expected: str) -> None:
+    [item] = default_normalizer().normalize([word])
+    assert (item.canonical_id, item.method) == (expected, "stem")
+
+
+def test_a_held_out_verb_is_read_through_the_label_s_root() -> None:
+    # "boxas" and every term stemming like it are taken out; the label "boxning" stays and
+    # shares the root "box" with the verb.
+    normalizer = InterestNormalizer(exclude_terms=("boxas", "boxa")).fit()
+    assert [i.canonical_id for i in normalizer.normalize(["boxas"])] == ["boxing"]
+    assert "box" not in normalizer.stems_
+
+
+def test_free_tags_meet_without_their_framing_parts_and_derivations() -> None:
+    normalizer = default_normalizer()
+    keys = {
+        word: [i.key for i in normalizer.normalize([word])]
+        for word in ("quibbroska", "quibbroskare", "morgonquibbroska", "quibbroskagänget")
+    }
+    assert len({tuple(k) for k in keys.values()}) == 1, keys
+    [key] = keys["quibbroska"]
+    assert key.startswith("~")
