@@ -15,9 +15,11 @@ A coordinator who logs in finds every part of the product in use:
   ended;
 - the outbox: the emails of those steps, sent; one refused by the server (550), one whose fate is
   unknown; today's welcome letter by email waiting for the sender;
-- welcome letters: a generated register extract of 60 households that moved to Avesta in the
-  last 15 months, two of them linked to registered newcomers (one automatically, one by hand),
-  and today's run with its print batch (PDF and address list);
+- welcome letters: 60 households that moved to Avesta in the last 15 months, imported month by
+  month from the register's extracts; the letters due ran on the first day of each month, each
+  run with its print batch (PDF and address list), so the figures have letters in every month;
+  this morning's extract holds the households of two registered newcomers (linked one
+  automatically, one by hand) and today's letters run;
 - the programme's earlier months: from 20 months back until the current newcomers came, a
   few newcomers each month registered, waited, were matched, met their host and left the
   programme (closed), so that the figures page has a history to chart.
@@ -70,6 +72,7 @@ from avestavard.models.matches import (
 from avestavard.services import matching_adapter
 from avestavard.services.calendar_months import add_months
 from avestavard.services.letters import (
+    ImportReport,
     LetterSettings,
     import_inmovers,
     link_newcomer,
@@ -410,6 +413,10 @@ _STORY_HOUSEHOLDS: tuple[tuple[str, str, str, str, tuple[tuple[str, str, int], .
         (("Amira", "Haddad", 34), ("Karim", "Haddad", 37), ("Lina", "Haddad", 4)),
     ),
 )
+
+
+# A household's move-in date and its lines in a register extract.
+_RegisterHousehold = tuple[date, list[str]]
 
 
 # --------------------------------------------------------------------------- loading
@@ -1017,14 +1024,28 @@ class _Demo:
     # ----------------------------------------------------------------------- letters
 
     def letters(self, households: int) -> None:
-        """This morning: the register extract is imported (James Smith's household is linked
-        automatically), Amira Haddad's household is linked by hand and today's letters run."""
+        """Welcome letters since the households began to move in.
+
+        On the first day of each earlier month, that month's register extract (the households
+        that moved in since the last one) is imported and the letters due that day run, each with
+        its print batch. This morning the latest extract is imported (James Smith's household is
+        linked automatically), Amira Haddad's household is linked by hand and today's letters run.
+        """
         settings = self.settings.letters
-        data = self.register_extract(households)
-        parse = parse_inmovers(data, today=self.today, hash_key=settings.person_hash_key)
-        with self.at(self.now):
-            report = import_inmovers(self.session, parse, self.coordinator)
-        if report.errors or report.households_linked != 1:
+        story, pending = self.register_households(households)
+        pending.sort(key=lambda household: household[0])
+        run_day = add_months(pending[0][0].replace(day=1), 1) if pending else self.today
+        while run_day < self.today:
+            arrived = [household for household in pending if household[0] < run_day]
+            pending = pending[len(arrived) :]
+            moment = datetime.combine(run_day, time(5), tzinfo=UTC)
+            if arrived:
+                self.import_extract(arrived, run_day, moment)
+            with self.at(moment):
+                run_letters(self.session, run_day, settings=settings)
+            run_day = add_months(run_day, 1)
+        report = self.import_extract(story + pending, self.today, self.now)
+        if report.households_linked != 1:
             raise RuntimeError(f"the demo's register extract did not import cleanly: {report}")
         self.session.execute(
             update(LetterHousehold)
@@ -1045,43 +1066,60 @@ class _Demo:
         with self.at(self.now):
             run_letters(self.session, self.today, settings=settings)
 
-    def register_extract(self, count: int) -> bytes:
-        """A register extract of ``count`` households that moved in over the last 15 months.
+    def import_extract(
+        self, households: list[_RegisterHousehold], day: date, moment: datetime
+    ) -> ImportReport:
+        """Import a register extract of ``households`` on ``day`` (at ``moment``)."""
+        settings = self.settings.letters
+        lines = [_REGISTER_HEADER] + [line for _, rows in households for line in rows]
+        data = ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+        parse = parse_inmovers(data, today=day, hash_key=settings.person_hash_key)
+        with self.at(moment):
+            report = import_inmovers(self.session, parse, self.coordinator)
+        if report.errors:
+            raise RuntimeError(f"the demo's register extract did not import cleanly: {report}")
+        return report
+
+    def register_households(
+        self, count: int
+    ) -> tuple[list[_RegisterHousehold], list[_RegisterHousehold]]:
+        """The register extracts' rows of ``count`` households that moved in over the last 15
+        months: the two story households and the others, each with its move-in date.
 
         The personal identity numbers are made up, with a valid check digit so that the import
-        accepts them; only a keyed hash of them is stored. The two story households are in it.
+        accepts them; only a keyed hash of them is stored. Everyone was born before moving in.
         """
         rng = self.rng
-        lines = [_REGISTER_HEADER]
         serials: dict[date, int] = {}
 
         def row(
             first: str, last: str, age: int, street: str, postcode: str, town: str, moved_in: date
-        ) -> None:
-            born = date(self.today.year - age - 1, rng.randint(1, 12), rng.randint(1, 28))
+        ) -> str:
+            born = date(moved_in.year - age - 1, rng.randint(1, 12), rng.randint(1, 28))
             serial = serials[born] = serials.get(born, 0) + 1
-            lines.append(
-                ";".join(
-                    [
-                        _personal_number(born, serial),
-                        first,
-                        last,
-                        "",
-                        street,
-                        postcode,
-                        town,
-                        moved_in.isoformat(),
-                        rng.choice(_PREVIOUS_MUNICIPALITIES),
-                    ]
-                )
+            return ";".join(
+                [
+                    _personal_number(born, serial),
+                    first,
+                    last,
+                    "",
+                    street,
+                    postcode,
+                    town,
+                    moved_in.isoformat(),
+                    rng.choice(_PREVIOUS_MUNICIPALITIES),
+                ]
             )
 
+        story = []
         for key, street, postcode, town, people in _STORY_HOUSEHOLDS:
             moved_in = self.story_newcomers[key].moved_in
             assert moved_in is not None
-            for first, last, age in people:
-                row(first, last, age, street, postcode, town, moved_in)
+            story.append(
+                (moved_in, [row(*person, street, postcode, town, moved_in) for person in people])
+            )
         addresses = {street for _, street, *_ in _STORY_HOUSEHOLDS}
+        others = []
         for _ in range(count - len(_STORY_HOUSEHOLDS)):
             postcode, town, streets = rng.choice(_POSTAL_AREAS)
             street = f"{rng.choice(streets)} {rng.randint(1, 60)}"
@@ -1092,9 +1130,12 @@ class _Demo:
             last = rng.choice(_REGISTER_LAST)
             ages = [rng.randint(19, 85) for _ in range(1 + (rng.random() < 0.5))]
             ages += [rng.randint(0, 16) for _ in range(rng.choice([0, 0, 0, 1, 2]))]
-            for age in ages:
+            rows = [
                 row(rng.choice(_REGISTER_FIRST), last, age, street, postcode, town, moved_in)
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+                for age in ages
+            ]
+            others.append((moved_in, rows))
+        return story, others
 
     # ----------------------------------------------------------------------- timestamps
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -32,6 +32,7 @@ from avestavard.models import (
 )
 from avestavard.models.letters import Letter, LetterBatch, LetterChannel, LetterHousehold
 from avestavard.models.matches import Match, MatchFollowUp, MatchProposal, MatchState
+from avestavard.services.calendar_months import add_months
 from avestavard.services.demo import DemoSettings, load_demo
 from avestavard.services.figures import Period, compute_figures
 from tests.conftest import MadeUser, login
@@ -92,8 +93,10 @@ def test_demo_loads_into_an_empty_database_and_shows_every_part(app: Flask, runn
             select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.UNKNOWN)
         ).one()
         refused_to, unknown_to = refused.to_address, unknown.to_address
-        batch = db.session.scalars(select(LetterBatch)).one()
-        batch_id, batch_letters = batch.id, batch.letter_count
+        # Today's run has its print batch; the earlier months' runs had theirs.
+        batches = db.session.scalars(select(LetterBatch).order_by(LetterBatch.run_date)).all()
+        assert len(batches) >= 12 and batches[-1].run_date > batches[-2].run_date
+        batch_id, batch_letters = batches[-1].id, batches[-1].letter_count
         assert _count(LetterHousehold) == 60
         linked = db.session.scalars(
             select(LetterHousehold).where(LetterHousehold.newcomer_id.is_not(None))
@@ -127,6 +130,20 @@ def test_demo_loads_into_an_empty_database_and_shows_every_part(app: Flask, runn
     pdf = client.get(f"/coordinator/letters/batches/{batch_id}/pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert len(PdfReader(io.BytesIO(pdf.data)).pages) == batch_letters
+
+    # Siffror: the letters chart has welcome letters in every month of the last year, of each
+    # stage, counted in the month of their run.
+    today = date.today()
+    start = add_months(today.replace(day=1), -11)
+    figures = _page(client, f"/coordinator/figures?period=custom&from={start}&to={today}")
+    table = figures.split('data-chart="letters"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr><th scope="row">[^<]*</th>(.*?)</tr>', table)
+    per_month = [[int(v) for v in re.findall(r"<td>(\d+)</td>", row)] for row in rows]
+    assert len(per_month) == 12 and all(len(stages) == 3 for stages in per_month)
+    assert sum(1 for stages in per_month if sum(stages)) >= 11, per_month
+    assert all(any(stages[i] for stages in per_month) for i in range(3)), per_month
+    chart = client.get(f"/coordinator/figures/chart/letters.svg?from={start}&to={today}")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
 
     outbox = _page(client, "/coordinator/outbox")
     failed_section = outbox.split('id="failed"', 1)[1].split("</section>", 1)[0]
@@ -259,6 +276,17 @@ def test_demo_is_dated_from_now_and_the_same_every_time(app: Flask) -> None:
             select(Letter).where(Letter.channel == LetterChannel.EMAIL)
         ).one()
         assert email_letter.created_at == NOW and email_letter.run_date == NOW.date()
+        # The earlier letters ran on the first day of a month, when its register extract came.
+        earlier = db.session.execute(
+            select(Letter.run_date, Letter.created_at, LetterHousehold.created_at)
+            .join(LetterHousehold, Letter.household_id == LetterHousehold.id)
+            .where(Letter.run_date < NOW.date())
+        ).all()
+        assert earlier, "no letters before today"
+        for run_date, created_at, imported_at in earlier:
+            assert run_date.day == 1
+            assert created_at == datetime.combine(run_date, time(5), tzinfo=UTC)
+            assert imported_at <= created_at
         # The introduced pair of about 40 days ago got its follow-up a month later.
         answered = db.session.scalars(select(MatchFollowUp).where(MatchFollowUp.fit == 2)).one()
         assert answered.met is False
