@@ -60,8 +60,7 @@ def demo_command() -> None:
     from flask import current_app
     from sqlalchemy import select
 
-    from avestavard.models import User, utcnow
-    from avestavard.services.demo import (
+    from avestavard.demo import (
         ADMIN_EMAIL,
         COORDINATOR_EMAIL,
         DEMO_PASSWORD,
@@ -69,6 +68,7 @@ def demo_command() -> None:
         DemoSettings,
         load_demo,
     )
+    from avestavard.models import User, utcnow
 
     # The one reading of the clock: the whole demo is dated from here.
     now = utcnow()

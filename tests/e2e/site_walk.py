@@ -21,9 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from avestavard.extensions import db
-from avestavard.models import Host, Newcomer, OutboxMessage, User, utcnow
-from avestavard.services.demo import (
+from avestavard.demo import (
     ADMIN_EMAIL,
     COORDINATOR_EMAIL,
     DEMO_PASSWORD,
@@ -31,6 +29,8 @@ from avestavard.services.demo import (
     DemoSettings,
     load_demo,
 )
+from avestavard.extensions import db
+from avestavard.models import Host, Newcomer, OutboxMessage, User, utcnow
 from tests.conftest import login
 
 # GET routes that serve no HTML page of their own. Only files and data belong here: every other

@@ -34,9 +34,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from avestavard import PUBLIC_BLUEPRINTS, create_app
+from avestavard.demo import DEMO_PASSWORD
 from avestavard.extensions import db
 from avestavard.models import Base
-from avestavard.services.demo import DEMO_PASSWORD
 from tests.conftest import axe_violations, format_violations
 from tests.e2e.site_walk import (
     ANONYMOUS,

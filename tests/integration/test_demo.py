@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from avestavard.demo import DemoSettings, load_demo
 from avestavard.extensions import db
 from avestavard.models import (
     AuditEvent,
@@ -33,7 +34,6 @@ from avestavard.models import (
 from avestavard.models.letters import Letter, LetterBatch, LetterChannel, LetterHousehold
 from avestavard.models.matches import Match, MatchFollowUp, MatchProposal, MatchState
 from avestavard.services.calendar_months import add_months
-from avestavard.services.demo import DemoSettings, load_demo
 from avestavard.services.figures import Period, compute_figures
 from tests.conftest import MadeUser, login
 
