@@ -137,7 +137,7 @@ def register() -> Response | tuple[str, int]:
             return _render_form(form, 400)
         except IntegrityError:
             # The same address sent twice at the same moment: the second attempt finds the
-            # registration the first one saved, and updates it.
+            # registration the first one saved, and stages its answers.
             db.session.rollback()
             if attempt == 2:
                 raise

@@ -351,19 +351,12 @@ def _apply_registration(session: Session, newcomer: Newcomer, data: Registration
 
 
 def _existing_registration(session: Session, data: RegistrationInput) -> Newcomer | None:
-    if data.email:
-        return session.scalar(select(Newcomer).where(Newcomer.email == data.email))
-    # Phone only: a re-sent form updates the registration still waiting for the call.
-    return session.scalar(
-        select(Newcomer)
-        .where(
-            Newcomer.phone == data.phone,
-            Newcomer.email.is_(None),
-            Newcomer.status == NewcomerStatus.UNCONFIRMED,
-        )
-        .order_by(Newcomer.id)
-        .limit(1)
-    )
+    # Phone only: never another registration's row. Nobody can prove owning a number on a
+    # form, so the answers are a registration of their own, and the coordinator who calls the
+    # number sees both.
+    if not data.email:
+        return None
+    return session.scalar(select(Newcomer).where(Newcomer.email == data.email))
 
 
 def register_newcomer(
@@ -371,23 +364,20 @@ def register_newcomer(
 ) -> RegistrationOutcome:
     """Save a registration from the public form and queue the confirmation email.
 
-    A new email address creates an unconfirmed newcomer; the same address again updates the
-    registration (an unconfirmed one at once, a confirmed one when the owner of the address
-    confirms the change). Phone-only registrations wait for a coordinator's call.
+    A new email address creates an unconfirmed newcomer. The same address again changes
+    nothing at once, whether the registration was confirmed or not: the new answers are
+    staged and applied only when the owner of the address confirms the link mailed to it,
+    and the link of the first registration keeps working. The outcome the form shows is the
+    same either way, so the form does not tell whether an address is registered.
+    Phone-only registrations wait for a coordinator's call.
     """
     data = _normalized_registration(data)
     newcomer = _existing_registration(session, data)
     created = newcomer is None
-    changes_pending = False
     if newcomer is None:
         newcomer = Newcomer(name=data.name, registered_at=now, status=NewcomerStatus.UNCONFIRMED)
         session.add(newcomer)
         _apply_registration(session, newcomer, data)
-    elif newcomer.status == NewcomerStatus.UNCONFIRMED:
-        _apply_registration(session, newcomer, data)
-        newcomer.registered_at = now  # the retention period counts from the latest registration
-    else:
-        changes_pending = True
     session.flush()
     action = AuditAction.REGISTER if created else AuditAction.REGISTER_AGAIN
     audit.record(session, SystemActor("public registration"), action, "newcomer", newcomer.id)
@@ -397,11 +387,11 @@ def register_newcomer(
             session,
             newcomer,
             data,
-            changes=data.to_json() if changes_pending else None,
+            changes=None if created else data.to_json(),
             now=now,
             settings=settings,
         )
-    return RegistrationOutcome(newcomer, created, changes_pending, mail)
+    return RegistrationOutcome(newcomer, created, not created, mail)
 
 
 def _queue_confirmation(
@@ -414,13 +404,18 @@ def _queue_confirmation(
     settings: RegistrationSettings,
 ) -> OutboxMessage:
     nonce = secrets.token_urlsafe(24)
+    is_change = changes is not None
     confirmation = session.scalar(
-        select(RegistrationConfirmation).where(RegistrationConfirmation.newcomer_id == newcomer.id)
+        select(RegistrationConfirmation).where(
+            RegistrationConfirmation.newcomer_id == newcomer.id,
+            RegistrationConfirmation.is_change == is_change,
+        )
     )
     if confirmation is None:
-        confirmation = RegistrationConfirmation(newcomer_id=newcomer.id)
+        confirmation = RegistrationConfirmation(newcomer_id=newcomer.id, is_change=is_change)
         session.add(confirmation)
-    # A new nonce makes every earlier link for this newcomer stop working.
+    # A new nonce makes the earlier link of the same kind stop working (the newest staged
+    # answers win); the other kind's link is left alone.
     confirmation.nonce = nonce
     confirmation.changes = changes
     confirmation.created_at = now
@@ -433,7 +428,7 @@ def _queue_confirmation(
     context = {
         "confirm_url": settings.confirm_url(token, language),
         "valid_days": settings.confirm_max_age.days,
-        "changes_pending": changes is not None,
+        "changes_pending": is_change,
         "language": language,
         "my_registration_url": settings.my_registration_url(newcomer),
     }
@@ -483,12 +478,22 @@ def confirm_registration(
     newcomer = session.get(Newcomer, confirmation.newcomer_id)
     if newcomer is None:
         raise NotFound()
-    if confirmation.changes:
+    if confirmation.is_change and confirmation.changes:
         _apply_registration(session, newcomer, RegistrationInput.from_json(confirmation.changes))
     if newcomer.status in (NewcomerStatus.UNCONFIRMED, NewcomerStatus.CLOSED):
         newcomer.status = NewcomerStatus.WAITING
         newcomer.confirmed_at = now
-    session.delete(confirmation)
+    # This link works once; the first registration's link has nothing left to confirm.
+    # Staged answers not yet confirmed stay until their own link is used or expires.
+    session.execute(
+        delete(RegistrationConfirmation).where(
+            RegistrationConfirmation.newcomer_id == newcomer.id,
+            or_(
+                RegistrationConfirmation.id == confirmation.id,
+                RegistrationConfirmation.is_change.is_(False),
+            ),
+        )
+    )
     session.flush()
     audit.record(
         session, SystemActor("public registration"), AuditAction.CONFIRM, "newcomer", newcomer.id

@@ -713,3 +713,105 @@ def test_defect_04_retention_reaches_old_mail_batch_files_and_uploads(app, tmp_p
     assert sorted(p.name for p in uploads.iterdir()) == ["fresh.xlsx"]
     assert detail["files"] == {"batch_files": 1, "uploads": 1}
     assert detail["result"]["old_mail"] == 2 and detail["result"]["stale_uploads"] == 1
+
+
+def test_defect_07_same_address_cannot_overwrite_an_unconfirmed_registration(app, client):
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from avestavard.models import Newcomer, NewcomerStatus, RegistrationConfirmation
+    from avestavard.services.retention import purge_expired
+    from tests.integration.test_profiles_register import confirm_link
+
+    def links() -> list[str]:
+        with app.app_context():
+            return [
+                confirm_link(m)
+                for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+            ]
+
+    def stored() -> tuple[str, str | None, str | None, str]:
+        with app.app_context():
+            n = db.session.scalars(
+                select(Newcomer).where(Newcomer.email == "amira.haddad@example.org")
+            ).one()
+            return n.name, n.area, n.phone, n.past
+
+    owner_answers = ("Amira Haddad", "Krylbo", None, "I worked as an engineer in Aleppo.")
+    assert post_registration(client).status_code == 302
+    [owner_link] = links()
+    assert stored() == owner_answers
+
+    # Someone else types the owner's address (differently cased) with their own answers.
+    stranger = app.test_client()
+    known = post_registration(
+        stranger,
+        email=" AMIRA.haddad@example.ORG",
+        name="Mallory",
+        area="Fors",
+        phone="070-999 99 99",
+        past="Rewritten.",
+    )
+    unknown = post_registration(app.test_client(), email="new.person@example.org")
+    # The answer is the same as for an address nobody registered.
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
+
+    # Nothing the owner wrote changed; the stranger's answers wait beside the owner's link.
+    assert stored() == owner_answers
+    with app.app_context():
+        staged = db.session.scalars(
+            select(RegistrationConfirmation).where(RegistrationConfirmation.is_change.is_(True))
+        ).one()
+        assert staged.changes["name"] == "Mallory"
+    owner_link_again, staged_link, _other = links()
+    assert owner_link_again == owner_link
+
+    # The owner's link still works and confirms what the owner wrote.
+    page = client.get(owner_link)
+    assert page.status_code == 200
+    done = client.post(
+        owner_link, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))}
+    )
+    assert done.status_code == 200
+    assert stored() == owner_answers
+    with app.app_context():
+        statuses = set(db.session.scalars(select(Newcomer.status)))
+        assert statuses == {NewcomerStatus.WAITING, NewcomerStatus.UNCONFIRMED}
+
+    # "Min anmälan" from the owner's mail shows the owner's answers, not the staged ones.
+    with app.app_context():
+        first_mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+        my_link = re.search(r"https?://[^/\s]+(/min-anmalan/\S+)", first_mail.body_text).group(1)
+    mine = client.get(my_link).get_data(as_text=True)
+    assert "Krylbo" in mine and "Mallory" not in mine and "Rewritten" not in mine
+
+    # Least data: the staged copy goes when its link expires, and the link with it.
+    with app.app_context():
+        later = datetime.now(UTC) + timedelta(days=app.config["REGISTRATION_CONFIRM_DAYS"] + 1)
+        purge_expired(db.session, later)
+        db.session.commit()
+        assert db.session.scalars(select(RegistrationConfirmation.changes)).all() == []
+    assert client.get(staged_link).status_code == 400
+    assert stored() == owner_answers
+
+
+def test_defect_07_staged_answers_apply_when_the_address_owner_confirms(app, client):
+    from avestavard.models import Newcomer, NewcomerStatus
+    from tests.integration.test_profiles_register import confirm_link
+
+    assert post_registration(client).status_code == 302
+    # The owner lost the first mail and registers again with a correction.
+    assert post_registration(client, area="Fors").status_code == 302
+    with app.app_context():
+        first, second = (
+            confirm_link(m)
+            for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        )
+    page = client.get(second)
+    client.post(second, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    with app.app_context():
+        newcomer = db.session.scalars(select(Newcomer)).one()
+        assert (newcomer.area, newcomer.status) == ("Fors", NewcomerStatus.WAITING)
+    # Confirmed: the first link has nothing left to do.
+    assert client.get(first).status_code == 400
