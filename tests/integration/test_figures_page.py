@@ -53,3 +53,23 @@ def test_hosts_do_not_see_the_figures(client: Any, make_user: Any) -> None:
     user = make_user("host")
     login(client, user.email)
     assert client.get("/coordinator/figures").status_code in (403, 404)
+
+
+def test_matches_by_state_are_named_in_words(app: Flask, coordinator_client: Any) -> None:
+    build_history(app)
+    rows = {
+        lang: dict(
+            re.findall(
+                r'<tr data-state="(\w+)"><th scope="row">([^<]+)</th>',
+                coordinator_client.get(f"/coordinator/figures{PERIOD}&lang={lang}").get_data(
+                    as_text=True
+                ),
+            )
+        )
+        for lang in ("sv", "en")
+    }
+    assert rows["sv"]["host_notified"] == "Skickad till värden"
+    assert rows["sv"]["introduced"] == "Introducerad"
+    assert rows["en"]["host_notified"] == "Sent to the host"
+    assert len(rows["sv"]) == 7
+    assert not any("_" in label for labels in rows.values() for label in labels.values())
