@@ -377,6 +377,7 @@ def compute_figures(
             "registered": registered,
             "confirmed": confirmed,
             "waiting": sum(waits.values()),
+            "paused": c.level(FigureKind.NEWCOMERS, "paused"),
             "median_wait_days": number(median(waits)),
             "longest_wait_days": max(waits) if waits else None,
             "unconfirmed": c.level(FigureKind.NEWCOMERS, "unconfirmed"),

@@ -170,6 +170,7 @@ EXPECTED: dict[str, Any] = {
         "confirmed": 6,
         # Li Wei since 2 March (120 days), Eva Holm since 6 May (55), Ali Hassan since 21 June (9)
         "waiting": 3,
+        "paused": 0,
         "median_wait_days": 55,
         "longest_wait_days": 120,
         "unconfirmed": 1,

@@ -3,7 +3,7 @@ erasing people or running retention afterwards changes none of them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
-from avestavard.models import FigureEvent
+from avestavard.models import FigureEvent, Newcomer, NewcomerStatus
 from avestavard.services.audit import SystemActor
 from avestavard.services.figures import Period, compute_figures
+from avestavard.services.my_registration import pause
 from avestavard.services.profiles import erase_person
 from tests.integration.figures_support import EXPECTED, EXPECTED_MONTHS, PERIOD, build_history
 
@@ -127,3 +128,31 @@ def test_the_migration_backfills_the_same_history_from_stored_data(app: Flask) -
     # A host's pause has no date of its own in the stored data: it counts from the last change.
     assert backfilled["hosts"]["new"] == live["hosts"]["new"] == 3
     assert figures(app, TODAY, TODAY)["hosts"] == {**live_today["hosts"]}
+
+
+def test_a_paused_newcomer_counts_as_paused_from_the_day_of_the_pause(
+    app: Flask, coordinator_client: Any
+) -> None:
+    with app.app_context():
+        newcomer = Newcomer(
+            name="Fatima Abdi",
+            email="fatima@example.org",
+            languages=["so"],
+            status=NewcomerStatus.WAITING,
+            registered_at=datetime(2026, 2, 2, 8, tzinfo=UTC),
+            confirmed_at=datetime(2026, 2, 2, 9, tzinfo=UTC),
+        )
+        db.session.add(newcomer)
+        db.session.flush()
+        pause(db.session, newcomer, now=datetime(2026, 3, 10, 12, tzinfo=UTC))
+        db.session.commit()
+    february = figures(app, date(2026, 2, 1), date(2026, 2, 28))["newcomers"]
+    assert (february["waiting"], february["paused"]) == (1, 0)
+    march = figures(app, date(2026, 3, 1), date(2026, 3, 31))["newcomers"]
+    assert (march["waiting"], march["paused"]) == (0, 1)
+    page = coordinator_client.get(
+        "/coordinator/figures?period=custom&from=2026-03-01&to=2026-03-31"
+    )
+    html = page.get_data(as_text=True)
+    assert 'data-figure="newcomers.paused">1<' in html
+    assert 'data-figure="newcomers.waiting">0<' in html
