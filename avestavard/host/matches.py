@@ -52,7 +52,6 @@ def match_detail(match_id: int) -> str:
 @host_required
 def match_accept(match_id: int) -> Response:
     """The host says yes."""
-    service.get_own_match(db.session, current_user, match_id)
     service.host_accept(
         db.session,
         current_user,
@@ -69,7 +68,6 @@ def match_accept(match_id: int) -> Response:
 @host_required
 def match_decline(match_id: int) -> Response:
     """The host says no, optionally with a reason."""
-    service.get_own_match(db.session, current_user, match_id)
     form = HostDeclineOwnForm()
     service.host_decline(db.session, current_user, match_id, form.reason.data or "", now=utcnow())
     db.session.commit()
@@ -81,7 +79,6 @@ def match_decline(match_id: int) -> Response:
 @host_required
 def match_met(match_id: int) -> Response:
     """The host records the first meeting."""
-    service.get_own_match(db.session, current_user, match_id)
     service.mark_met(db.session, current_user, match_id, now=utcnow())
     db.session.commit()
     flash(_("Vad roligt! Första träffen är registrerad."), "success")

@@ -219,10 +219,11 @@ def state_label(state: MatchState | str) -> str:
     return labels.get(MatchState(state), str(state))
 
 
-def _may_act_for_host(actor: Actor, match: Match) -> bool:
+def _may_act_for_host(actor: Actor, match: Match, now: datetime) -> bool:
+    """Coordinators and the system act on any match; a host on their own match once asked."""
     if is_coordinator(actor) or isinstance(actor, SystemActor):
         return True
-    return actor.id is not None and match.host.user_id == actor.id
+    return actor.id is not None and match.host.user_id == actor.id and _visible_to_host(match, now)
 
 
 # --------------------------------------------------------------------------- locking
@@ -1119,7 +1120,7 @@ def host_accept(
 ) -> Match:
     """The host says yes. The newcomer is introduced at once when they have an email address."""
     match = _match(session, match_id, lock=True)
-    if not _may_act_for_host(actor, match):
+    if not _may_act_for_host(actor, match, now):
         raise NotFound(_("Matchningen finns inte."))
     _refuse_while_held(match, now)
     _move(match, MatchState.ACCEPTED)
@@ -1137,7 +1138,7 @@ def host_decline(
 ) -> Match:
     """The host says no: the newcomer waits again and this host is not proposed again."""
     match = _match(session, match_id, lock=True)
-    if not _may_act_for_host(actor, match):
+    if not _may_act_for_host(actor, match, now):
         raise NotFound(_("Matchningen finns inte."))
     _refuse_while_held(match, now)
     _move(match, MatchState.DECLINED)
@@ -1162,7 +1163,7 @@ def introduce(
     Without an email address a coordinator introduces them by phone and records it here.
     """
     match = _match(session, match_id, lock=True)
-    if not _may_act_for_host(actor, match):
+    if not _may_act_for_host(actor, match, now):
         raise NotFound(_("Matchningen finns inte."))
     _move(match, MatchState.INTRODUCED)
     match.introduced_at = now
@@ -1211,7 +1212,7 @@ def mark_met(
     with ValidationFailed (field ``met_on``).
     """
     match = _match(session, match_id, lock=True)
-    if not _may_act_for_host(actor, match):
+    if not _may_act_for_host(actor, match, now):
         raise NotFound(_("Matchningen finns inte."))
     today = to_local(now).date()
     met_on = met_on or today

@@ -4,8 +4,10 @@ accepting the host sees how to reach the newcomer and what happens next."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from avestavard.extensions import db
-from avestavard.models import utcnow
+from avestavard.models import AuditAction, AuditEvent, utcnow
 from avestavard.services import matches as service
 from tests.conftest import csrf_token_from, login
 from tests.integration.matches_support import add_host, add_newcomer, settings, system
@@ -69,3 +71,31 @@ def test_after_accepting_the_host_sees_contact_details_and_next_step(app, client
     assert "Så når du Amira" in page
     assert "amira.haddad@example.org" in page and "+46709876543" in page
     assert "Hör gärna av dig först" in page
+
+
+def test_answering_logs_the_answer_not_a_view(app, client, make_user):
+    user = make_user("host", email="karin.berg@avesta.example")
+    host = add_host(app, user_email=user.email)
+    match_id = _match(app, host, add_newcomer(app))
+    login(client, user.email)
+    page = client.get(f"/host/matches/{match_id}").get_data(as_text=True)
+    client.post(f"/host/matches/{match_id}/accept", data={"csrf_token": csrf_token_from(page)})
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.subject_type == "match", AuditEvent.actor_id == user.id)
+            .order_by(AuditEvent.id)
+        ).all()
+    # the page, the answer and the newcomer's introduction that follows it
+    assert actions == [AuditAction.VIEW, AuditAction.HOST_ACCEPT, AuditAction.INTRODUCE]
+
+
+def test_a_held_approval_cannot_be_answered_by_the_host(app, client, make_user):
+    user = make_user("host", email="karin.berg@avesta.example")
+    host = add_host(app, user_email=user.email)
+    match_id = _match(app, host, add_newcomer(app), hold=600)
+    login(client, user.email)
+    token = csrf_token_from(client.get("/host/").get_data(as_text=True))
+    for answer in ("accept", "decline"):
+        response = client.post(f"/host/matches/{match_id}/{answer}", data={"csrf_token": token})
+        assert response.status_code == 404
