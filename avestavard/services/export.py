@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from avestavard.errors import ValidationFailed
+from avestavard.localtime import to_local
 from avestavard.models import AuditEvent, Host, Newcomer
 from avestavard.models.letters import LetterHousehold
 from avestavard.models.matches import FollowUpSide, Match, MatchProposal, pair_reasons
@@ -299,13 +300,26 @@ def to_json(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> bytes:
     return json.dumps(rows, ensure_ascii=False, indent=2, default=_json_default).encode("utf-8")
 
 
+# A time in a spreadsheet: Stockholm wall-clock time to the minute (Babel's short Swedish
+# pattern, which Excel with Swedish settings reads as a date and time).
+_SHEET_TIME = "%Y-%m-%d %H:%M"
+_XLSX_TIME = "yyyy-mm-dd hh:mm"
+
+
 def _flat(value: Any) -> Any:
-    """A cell value: lists joined, dates as dates, times as ISO strings (Excel has no zones)."""
+    """A cell value: lists joined, dates as dates, times in Stockholm time without a zone
+    (spreadsheets have none)."""
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value)
     if isinstance(value, datetime):
-        return value.isoformat()
+        return to_local(value).replace(tzinfo=None, second=0, microsecond=0)
     return _enum_value(value)
+
+
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime(_SHEET_TIME)
+    return value
 
 
 def _defuse(field: str, value: Any) -> Any:
@@ -323,20 +337,24 @@ def _columns(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 def to_csv(rows: Sequence[dict[str, Any]], delimiter: str = ",") -> bytes:
     """UTF-8 with a byte order mark so Excel shows å, ä and ö; ``delimiter=";"`` is what
-    Excel with Swedish settings splits on."""
+    Excel with Swedish settings splits on. Times are Stockholm time (``2026-12-05 14:03``)."""
     buffer = io.StringIO()
     columns = _columns(rows)
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow(
-            ["" if row.get(c) is None else _defuse(c, _flat(row.get(c))) for c in columns]
+            [
+                "" if row.get(c) is None else _defuse(c, _csv_text(_flat(row.get(c))))
+                for c in columns
+            ]
         )
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def to_xlsx(rows: Sequence[dict[str, Any]], title: str = "Export") -> bytes:
-    """One sheet with a bold header row; every text cell is stored as text, never a formula."""
+    """One sheet with a bold header row; every text cell is stored as text, never a formula;
+    times are date-time cells in Stockholm time."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -350,6 +368,8 @@ def to_xlsx(rows: Sequence[dict[str, Any]], title: str = "Export") -> bytes:
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+            elif isinstance(cell.value, datetime):
+                cell.number_format = _XLSX_TIME
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

@@ -102,3 +102,35 @@ def test_csv_and_xlsx_export_show_the_filtered_rows(people, coordinator_client):
     assert [c.value for c in sheet["B"]][1:51] == shown
     hosts = coordinator_client.get("/coordinator/hosts?area=Fors&format=csv").get_data()
     assert "'=HYPERLINK(1)" in hosts.decode("utf-8-sig")
+
+
+def test_exports_give_times_in_stockholm_time(app, coordinator_client):
+    with app.app_context():
+        db.session.add_all(
+            [
+                Newcomer(
+                    name="Vinter Tid",
+                    area="Horndal",
+                    status=NewcomerStatus.WAITING,
+                    registered_at=datetime(2026, 12, 5, 13, 3, 59, tzinfo=UTC),
+                    confirmed_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC),
+                )
+            ]
+        )
+        db.session.commit()
+    url = "/coordinator/newcomers?area=Horndal"
+    raw = coordinator_client.get(url + "&format=csv").get_data().decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(raw), delimiter=";"))
+    # 13:03 UTC in December is 14:03 in Stockholm; 10:00 UTC in July is 12:00 (summer time)
+    assert (row["registered_at"], row["confirmed_at"]) == ("2026-12-05 14:03", "2026-07-01 12:00")
+    book = load_workbook(io.BytesIO(coordinator_client.get(url + "&format=xlsx").get_data()))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    registered = sheet.cell(row=2, column=header.index("registered_at") + 1)
+    assert registered.value == datetime(2026, 12, 5, 14, 3)
+    assert registered.number_format == "yyyy-mm-dd hh:mm"
+    # The JSON register extract keeps ISO 8601 with its offset.
+    found = re.search(r"/coordinator/newcomers/(\d+)", coordinator_client.get(url).get_data(True))
+    assert found is not None
+    extract = coordinator_client.get(f"/coordinator/newcomers/{found[1]}/extract.json")
+    assert extract.get_json()["profile"]["registered_at"] == "2026-12-05T13:03:59+00:00"
