@@ -12,7 +12,7 @@ A coordinator who logs in finds every part of the product in use:
   introduced this week whose introduction email bounced; two pairs introduced about 40 days ago,
   one met (both answered the follow-up: fit 5), in the other the newcomer answered "we have not
   met", fit 2 (highlighted on the matches page); one host declined with a reason; one match
-  ended;
+  ended; the coordinator's notes on the pages of two newcomers and a host;
 - the outbox: the emails of those steps, sent; one refused by the server (550), one whose fate is
   unknown; today's welcome letter by email waiting for the sender;
 - welcome letters: 60 households that moved to Avesta in the last 15 months, imported month by
@@ -92,6 +92,7 @@ from avestavard.services.matches import (
     record_follow_up_answer,
     send_follow_ups,
 )
+from avestavard.services.notes import PersonKind, add_note
 from avestavard.services.profiles import set_interests
 from avestavard.services.users import create_user
 
@@ -826,6 +827,12 @@ class _Demo:
             accept=False,
             reason="Jag har tyvärr inte tid förrän efter jul. Fråga mig gärna igen i januari.",
         )
+        self.note(
+            "host",
+            declined.host_id,
+            "Tackade nej till Leila: har inte tid förrän efter jul. Fråga igen i januari.",
+            self.day(6, 8, 15),
+        )
         introduced = self.approve_best("introduced", self.day(6, 9))
         self.follow_up_answer(
             met,
@@ -854,7 +861,20 @@ class _Demo:
             comment="We have not found a time yet. I work evenings and the host works days.",
         )
         accepted = self.approve_best("accepted", self.day(3, 10))
+        self.note(
+            "newcomer",
+            not_met.newcomer_id,
+            "Ringde Dawit: han jobbar kvällar och kan träffas på lördagar. "
+            "Bad värden föreslå en lördag.",
+            self.day(3, 13),
+        )
         self.host_answers(accepted, self.day(2, 17), accept=True)
+        self.note(
+            "newcomer",
+            accepted.newcomer_id,
+            "Ahmed har ingen e-post. Ringer honom om värden; han svarar bäst efter kl. 15.",
+            self.day(1, 8, 40),
+        )
 
         self.approve_for_karin(self.day(1, 10), recomputed=self.day(1, 3))
         self.story_matches.update(
@@ -865,6 +885,11 @@ class _Demo:
             introduced=introduced,
             accepted=accepted,
         )
+
+    def note(self, kind: PersonKind, person_id: int, text: str, moment: datetime) -> None:
+        """A coordinator's note on a host or a newcomer, written at ``moment``."""
+        with self.at(moment):
+            add_note(self.session, self.coordinator, kind, person_id, text, now=moment)
 
     def recompute(self, moment: datetime) -> None:
         """The matcher's run at ``moment`` (the nightly job, or the button)."""

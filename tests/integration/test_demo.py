@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from avestavard.demo import DemoSettings, load_demo
 from avestavard.extensions import db
 from avestavard.models import (
+    AuditAction,
     AuditEvent,
     Host,
     HostInterest,
@@ -33,6 +34,7 @@ from avestavard.models import (
 )
 from avestavard.models.letters import Letter, LetterBatch, LetterChannel, LetterHousehold
 from avestavard.models.matches import Match, MatchFollowUp, MatchProposal, MatchState
+from avestavard.models.notes import Note
 from avestavard.services.calendar_months import add_months
 from avestavard.services.figures import Period, compute_figures
 from tests.conftest import MadeUser, login
@@ -118,6 +120,14 @@ def test_demo_loads_into_an_empty_database_and_shows_every_part(app: Flask, runn
     section = to_match.split(declined_newcomer, 1)[1]
     assert "Har tackat nej:" in section.split("</section>", 1)[0]
     assert declined_host in section.split("</section>", 1)[0]
+
+    # The coordinator's note on Ahmed Ali (no email: introduced by phone) is on his page.
+    with app.app_context():
+        ahmed = db.session.scalars(select(Newcomer.id).where(Newcomer.name == "Ahmed Ali")).one()
+        assert _count(Note) == 3
+    person = _page(client, f"/coordinator/newcomers/{ahmed}")
+    assert "Ahmed har ingen e-post. Ringer honom om värden" in person
+    assert "Sam Ordnare" in person
 
     matches = _page(client, "/coordinator/matches")
     flagged = matches.split('class="list flagged"', 1)[1].split("</table>", 1)[0]
@@ -287,6 +297,13 @@ def test_demo_is_dated_from_now_and_the_same_every_time(app: Flask) -> None:
             assert run_date.day == 1
             assert created_at == datetime.combine(run_date, time(5), tzinfo=UTC)
             assert imported_at <= created_at
+        # The notes were written before NOW, each logged when it was written.
+        notes = db.session.scalars(select(Note)).all()
+        assert len(notes) == 3 and all(note.created_at < NOW for note in notes)
+        written = db.session.scalars(
+            select(AuditEvent.at).where(AuditEvent.action == AuditAction.NOTE_CREATE)
+        ).all()
+        assert sorted(written) == sorted(note.created_at for note in notes)
         # The introduced pair of about 40 days ago got its follow-up a month later.
         answered = db.session.scalars(select(MatchFollowUp).where(MatchFollowUp.fit == 2)).one()
         assert answered.met is False
