@@ -42,6 +42,16 @@ SUBJECT_LABELS = {
     "household": _l("Hushåll"),
     "outbox_message": _l("E-postmeddelande"),
     "proposals": _l("Matchningsförslag"),
+    "letter_batch": _l("Brevomgång"),
+    # Lists and searches (the words searched for are never logged).
+    "start": _l("Startsidans listor"),
+    "people": _l("Sökning bland personer"),
+    "hosts": _l("Värdlistan"),
+    "newcomers": _l("Listan över nyinflyttade"),
+    "matches": _l("Matchningslistan"),
+    "to-match": _l("Att matcha"),
+    "outbox": _l("Utkorgen"),
+    "households": _l("Hushållen"),
 }
 
 # Where a subject's own page is, when it has one.

@@ -51,6 +51,7 @@ from avestavard.services.letters import (
     batch_file,
     check_letter_text,
     edited_letter_texts,
+    find_households,
     import_inmovers,
     letter_run_summaries,
     letter_text_for_edit,
@@ -59,13 +60,12 @@ from avestavard.services.letters import (
     preview_letter,
     reset_letter_text,
     save_letter_text,
-    search_households,
     stage_inmovers_upload,
     take_pending_import,
     unlink_newcomer,
     view_household,
 )
-from avestavard.services.people import search_newcomers
+from avestavard.services.people import find_newcomers
 
 AGE_GROUP_LABELS = {
     "family": _l("Familj med barn"),
@@ -436,12 +436,14 @@ def letter_households() -> str:
     """Find a household (by resident, street or town) to see its letters or link a newcomer."""
     form = HouseholdSearchForm(request.args)
     query = (form.q.data or "").strip()[:200]
-    return render_template(
+    page = render_template(
         "coordinator/letters/households.html",
         form=form,
         query=query,
-        households=search_households(db.session, query),
+        households=find_households(db.session, current_user, query),
     )
+    db.session.commit()  # the audit event of the list or search, after rendering
+    return page
 
 
 @bp.route("/letters/households/<int:household_id>")
@@ -451,15 +453,16 @@ def letter_household(household_id: int) -> str:
     view = view_household(
         db.session, current_user, household_id, today=_today(), config=_settings().config
     )
-    db.session.commit()
     query = request.args.get("q", "").strip()[:200]
+    newcomers = find_newcomers(db.session, current_user, query, limit=20)
+    db.session.commit()  # the view and the search are logged
     return render_template(
         "coordinator/letters/household.html",
         household=view.household,
         adults=view.adults,
         group=view.age_group,
         query=query,
-        newcomers=search_newcomers(db.session, query, limit=20) if query else [],
+        newcomers=newcomers,
         link_form=LinkNewcomerForm(formdata=None),
         unlink_form=CsrfOnlyForm(formdata=None),
         **_labels(),

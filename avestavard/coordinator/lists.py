@@ -82,7 +82,7 @@ def _list(kind: ListKind, template: str, statuses: list[str]) -> Response | str:
         return _export(kind, query, fmt)
     result = list_people(db.session, current_user, kind, query)
     areas = sorted(set(list_areas(db.session, kind)) | set(current_app.config["AREAS"]))
-    return render_template(
+    page = render_template(
         template,
         kind=kind,
         query=query,
@@ -91,6 +91,8 @@ def _list(kind: ListKind, template: str, statuses: list[str]) -> Response | str:
         languages=language_choices(),
         status_choices=[(status, status) for status in statuses],
     )
+    db.session.commit()  # the audit event of the view, after rendering (see ``matches``)
+    return page
 
 
 @bp.route("/hosts")
@@ -119,7 +121,7 @@ def matches() -> Response | str:
         return _export("matches", query, fmt)
     result = list_matches(db.session, current_user, query)
     follow_ups = follow_up_summary(db.session, current_user)
-    return render_template(
+    page = render_template(
         "coordinator/matches/index.html",
         query=query,
         result=result,
@@ -127,3 +129,7 @@ def matches() -> Response | str:
         state_choices=[(state.value, state_label(state)) for state in MatchState],
         state_label=state_label,
     )
+    # The audit event of the view, committed after rendering: a commit expires the loaded
+    # rows, and the page would read each one again.
+    db.session.commit()
+    return page

@@ -86,11 +86,10 @@ def to_match() -> str:
     )
     computed_at = service.last_computed_at(db.session)
     held = service.held_approvals(db.session, current_user, now=utcnow())
-    # Nothing is written here; no commit, so the rows stay loaded while the page renders.
     batches: dict[str, list[Match]] = {}
     for match in held:
         batches.setdefault(match.approval_batch or "", []).append(match)
-    return render_template(
+    page = render_template(
         "coordinator/matches/to_match.html",
         result=result,
         rows=result.rows,
@@ -98,6 +97,10 @@ def to_match() -> str:
         held_batches=batches,
         clock=_clock,
     )
+    # The audit event of the view, committed after rendering, so the rows stay loaded while
+    # the page renders.
+    db.session.commit()
+    return page
 
 
 @bp.route("/to-match/recompute", methods=["POST"])
@@ -207,13 +210,15 @@ def pick_host(newcomer_id: int) -> str:
         raise NotFound()
     query = request.args.get("q", "").strip()[:200]
     hosts = service.available_hosts(db.session, current_user, newcomer_id, query)
-    return render_template(
+    page = render_template(
         "coordinator/matches/pick_host.html",
         newcomer=newcomer,
         hosts=hosts,
         query=query,
         form=MatchActionForm(),
     )
+    db.session.commit()  # the audit event of the list or search, after rendering
+    return page
 
 
 @bp.route("/to-match/<int:newcomer_id>/hosts/<int:host_id>", methods=["GET", "POST"])

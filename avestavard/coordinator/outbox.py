@@ -59,7 +59,7 @@ ATTEMPT_LABELS = {
 def outbox() -> str:
     """Counts by status, the messages that need a coordinator, and every message (filtered)."""
     filters = OutboxFilter.from_args(request.args)
-    return render_template(
+    page = render_template(
         "coordinator/outbox.html",
         counts=outbox_counts(db.session),
         labels=STATUS_LABELS,
@@ -72,6 +72,8 @@ def outbox() -> str:
         kind_label=kind_label,
         explain_text=explain_text,
     )
+    db.session.commit()  # the audit event of the list, after rendering
+    return page
 
 
 @bp.route("/outbox/<int:message_id>")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_login import current_user
 
 from avestavard.coordinator import bp
 from avestavard.extensions import db
 from avestavard.security import coordinator_required
 from avestavard.services.my_registration import withdrawal_count
-from avestavard.services.people import search_hosts, search_newcomers
-from avestavard.services.search import search
+from avestavard.services.people import start_page_people
+from avestavard.services.search import search_people
 
 
 @bp.route("/")
@@ -19,13 +20,18 @@ def index() -> str:
     the hosts and newcomers."""
     query = request.args.get("q", "").strip()[:200]
     if query:
-        return render_template(
-            "coordinator/search.html", query=query, hits=search(db.session, query, limit=100)
+        hits = search_people(db.session, current_user, query, limit=100)
+        page = render_template("coordinator/search.html", query=query, hits=hits)
+    else:
+        hosts, newcomers = start_page_people(db.session, current_user)
+        page = render_template(
+            "coordinator/index.html",
+            query=query,
+            hosts=hosts,
+            newcomers=newcomers,
+            withdrawals=withdrawal_count(db.session),
         )
-    return render_template(
-        "coordinator/index.html",
-        query=query,
-        hosts=search_hosts(db.session, query),
-        newcomers=search_newcomers(db.session, query),
-        withdrawals=withdrawal_count(db.session),
-    )
+    # The audit event of the search or the lists, committed after rendering: a commit
+    # expires the loaded rows, and the page would read each one again.
+    db.session.commit()
+    return page

@@ -52,6 +52,7 @@ from avestavard.models.letters import (
     Resident,
 )
 from avestavard.services.audit import Actor, SystemActor, record
+from avestavard.services.authorization import require_coordinator
 from avestavard.services.figure_events import record_letter
 from avestavard.services.letter_render import (
     LetterContent,
@@ -1021,6 +1022,16 @@ def batch_file(
 def letters_today(now: datetime) -> date:
     """The municipality's date at ``now``: the day letters are dated, planned and imported by."""
     return to_local(now).date()
+
+
+def find_households(session: Session, actor: Actor, query: str = "") -> list[LetterHousehold]:
+    """:func:`search_households` for a coordinator: the list or the search is logged (never
+    the words of the search)."""
+    require_coordinator(actor)
+    action = AuditAction.SEARCH if query.strip() else AuditAction.VIEW_LIST
+    record(session, actor, action, "households")
+    session.flush()
+    return search_households(session, query)
 
 
 def search_households(session: Session, query: str = "", limit: int = 100) -> list[LetterHousehold]:

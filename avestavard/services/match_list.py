@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.sql import Select
 
 from avestavard.localtime import local_zone
-from avestavard.models import Host, Newcomer
+from avestavard.models import AuditAction, Host, Newcomer
 from avestavard.models.matches import Match, MatchFollowUp, MatchState
-from avestavard.services.audit import Actor
+from avestavard.services.audit import Actor, record
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.calendar_months import add_months
 from avestavard.services.person_lists import EXPORT_LIMIT, MAX_PER_PAGE, SEARCH_LIMIT, ListQuery
@@ -127,8 +127,9 @@ def effective_sort(query: ListQuery) -> str:
 
 def list_matches(session: Session, actor: Actor, query: ListQuery) -> MatchPage:
     """One page of matches as ``query`` asks: counts per state, one count and one page query
-    (plus the follow-ups of the rows on the page)."""
+    (plus the follow-ups of the rows on the page). Logged as a view of the list."""
     require_coordinator(actor)
+    record(session, actor, AuditAction.VIEW_LIST, "matches")
     found = _found(session, query)
     conditions = _conditions(query, found)
     total = session.scalar(select(func.count(Match.id)).where(*conditions)) or 0

@@ -425,8 +425,9 @@ def to_match(
     session: Session, actor: Actor, *, page: int = 1, per_page: int = TO_MATCH_PER_PAGE
 ) -> ToMatchPage:
     """Confirmed newcomers waiting for a host, oldest first, with their open proposals: one page
-    of them, in a fixed number of queries however many wait."""
+    of them, in a fixed number of queries however many wait. Logged as a view of the list."""
     require_coordinator(actor, system=True)
+    audit.record(session, actor, AuditAction.VIEW_LIST, "to-match")
     per_page = max(1, min(per_page, 100))
     total = matching_adapter.pool_size(session)
     page = min(max(page, 1), max(1, -(-total // per_page)))
@@ -522,10 +523,13 @@ class AvailableHost:
 def available_hosts(
     session: Session, actor: Actor, newcomer_id: int, query: str = "", limit: int = 50
 ) -> list[AvailableHost]:
-    """Active hosts with a free place that the newcomer may get, filtered by search words."""
+    """Active hosts with a free place that the newcomer may get, filtered by search words.
+    Logged against the newcomer as a list view or, with words, a search (never the words)."""
     require_coordinator(actor, system=True)
     if session.get(Newcomer, newcomer_id) is None:
         raise NotFound(_("Personen finns inte."))
+    action = AuditAction.SEARCH if query.strip() else AuditAction.VIEW_LIST
+    audit.record(session, actor, action, "newcomer", newcomer_id)
     counts = matching_adapter.active_match_counts(session)
     stmt = select(Host).where(Host.status == HostStatus.ACTIVE).order_by(Host.name, Host.id)
     for word in query.split():

@@ -138,8 +138,10 @@ class OutboxFilter:
 def list_messages(
     session: Session, actor: Actor, filters: OutboxFilter, *, limit: int = 200
 ) -> Sequence[OutboxMessage]:
-    """Messages matching ``filters``, newest first."""
+    """Messages matching ``filters``, newest first; logged as a view of the list (the
+    addresses name people)."""
     require_coordinator(actor)
+    record(session, actor, AuditAction.VIEW_LIST, "outbox")
     stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if filters.status:
         stmt = stmt.where(OutboxMessage.status == OutboxStatus(filters.status))

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from avestavard.models import Host, Newcomer
+from avestavard.models import AuditAction, Host, Newcomer
+from avestavard.services.audit import Actor, record
+from avestavard.services.authorization import require_coordinator
 
 
 def _matches_words(model: type[Host] | type[Newcomer], query: str) -> list[ColumnElement[bool]]:
@@ -40,3 +42,23 @@ def search_newcomers(session: Session, query: str = "", limit: int = 200) -> Seq
         .limit(limit)
     )
     return session.scalars(stmt).all()
+
+
+def start_page_people(session: Session, actor: Actor) -> tuple[Sequence[Host], Sequence[Newcomer]]:
+    """The hosts and newcomers listed on the coordinators' start page; logged as a list view."""
+    require_coordinator(actor)
+    record(session, actor, AuditAction.VIEW_LIST, "start")
+    session.flush()
+    return search_hosts(session), search_newcomers(session)
+
+
+def find_newcomers(
+    session: Session, actor: Actor, query: str, *, limit: int = 200
+) -> Sequence[Newcomer]:
+    """:func:`search_newcomers` for a coordinator; the search is logged (never its words)."""
+    require_coordinator(actor)
+    if not query.strip():
+        return []
+    record(session, actor, AuditAction.SEARCH, "newcomers")
+    session.flush()
+    return search_newcomers(session, query, limit=limit)

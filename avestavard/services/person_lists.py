@@ -17,9 +17,9 @@ from sqlalchemy import ColumnElement, String, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from avestavard.models import Host, HostStatus, Newcomer, NewcomerStatus
+from avestavard.models import AuditAction, Host, HostStatus, Newcomer, NewcomerStatus
 from avestavard.models.matches import ACTIVE_MATCH_STATES, Match
-from avestavard.services.audit import Actor
+from avestavard.services.audit import Actor, record
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.search import SearchKind, search
 
@@ -202,8 +202,10 @@ def list_people(
     *,
     now: datetime | None = None,
 ) -> ListPage:
-    """One page of hosts or newcomers as ``query`` asks: one count and one page query."""
+    """One page of hosts or newcomers as ``query`` asks: one count and one page query.
+    Logged as a view of the list."""
     require_coordinator(actor)
+    record(session, actor, AuditAction.VIEW_LIST, kind)
     now = now or datetime.now(UTC)
     stmt, sort, _model = _statement(session, kind, query)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

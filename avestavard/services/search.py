@@ -24,9 +24,11 @@ from sqlalchemy import Connection, and_, delete, event, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from avestavard.imports.normalize import NormalizationError, normalize_phone
-from avestavard.models import Host, Newcomer
+from avestavard.models import AuditAction, Host, Newcomer
 from avestavard.models.letters import LetterHousehold, Resident
 from avestavard.models.search import SearchToken
+from avestavard.services.audit import Actor, record
+from avestavard.services.authorization import require_coordinator
 from matching import default_normalizer
 
 SearchKind = Literal["host", "newcomer", "household"]
@@ -390,6 +392,15 @@ def search(
     hits = hits[: min(limit, RANKED_PEOPLE)]
     _load_records(session, hits)
     return [hit for hit in hits if hit.record is not None]
+
+
+def search_people(session: Session, actor: Actor, text: str, *, limit: int = 50) -> list[SearchHit]:
+    """:func:`search` from the coordinators' search box; logged (who searched, never the words,
+    which may be a name)."""
+    require_coordinator(actor)
+    record(session, actor, AuditAction.SEARCH, "people")
+    session.flush()
+    return search(session, text, limit=limit)
 
 
 def _load_records(session: Session, hits: list[SearchHit]) -> None:

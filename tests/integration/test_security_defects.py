@@ -815,3 +815,81 @@ def test_defect_07_staged_answers_apply_when_the_address_owner_confirms(app, cli
         assert (newcomer.area, newcomer.status) == ("Fors", NewcomerStatus.WAITING)
     # Confirmed: the first link has nothing left to do.
     assert client.get(first).status_code == 400
+
+
+def test_defect_10_real_letters_searches_lists_and_outbox_are_audit_logged(app, coordinator_client):
+    import html as html_module
+    import re
+    from datetime import date
+
+    from avestavard.models import AuditEvent
+    from avestavard.models.letters import LetterBatch, LetterHousehold
+    from tests.integration.letters_support import HEADER, import_bytes, personal_number, run
+
+    today = date(2026, 11, 28)
+    lines = [
+        HEADER,
+        f"{personal_number(date(1985, 4, 2), 21)};Anna;Berg;;Storgatan 1;774 30;AVESTA;"
+        "2026-11-20;Falun",
+    ]
+    import_bytes(app, ("\n".join(lines) + "\n").encode(), today=today)
+    run(app, today)
+    newcomer = add_newcomer(app)
+    with app.app_context():
+        household = db.session.scalars(select(LetterHousehold.id)).one()
+        batch = db.session.scalars(select(LetterBatch.id)).one()
+        seen = db.session.scalar(select(db.func.max(AuditEvent.id))) or 0
+    last_page = [""]
+
+    def logged_by(path: str) -> list[tuple[str, str, int | None]]:
+        """The audit events one page view writes (all the coordinator's)."""
+        nonlocal seen
+        response = coordinator_client.get(path)
+        assert response.status_code == 200, path
+        last_page[0] = response.get_data(as_text=True)
+        with app.app_context():
+            events = db.session.scalars(
+                select(AuditEvent).where(AuditEvent.id > seen).order_by(AuditEvent.id)
+            ).all()
+            seen = max([seen, *(e.id for e in events)])
+            assert {e.actor_label for e in events} <= {"samordnare@avesta.example"}
+            return [(e.action, e.subject_type, e.subject_id) for e in events]
+
+    # Letters: a real household's preview is a view of it; the made-up sample logs nothing.
+    assert logged_by("/coordinator/letters/preview") == []
+    assert logged_by(f"/coordinator/letters/preview?household={household}") == [
+        ("view", "household", household)
+    ]
+    page = html_module.unescape(last_page[0])
+    assert "Anna Berg" in page
+    frame = re.search(r'<iframe[^>]+src="([^"]+)"', page).group(1)
+    assert logged_by(frame) == [("view", "household", household)]
+    # A batch download names its batch.
+    assert logged_by(f"/coordinator/letters/batches/{batch}/csv") == [
+        ("download_letter_batch", "letter_batch", batch)
+    ]
+    assert logged_by("/coordinator/letters/households") == [("view-list", "households", None)]
+    assert logged_by("/coordinator/letters/households?q=berg") == [("search", "households", None)]
+    assert logged_by(f"/coordinator/letters/households/{household}?q=amira") == [
+        ("view", "household", household),
+        ("search", "newcomers", None),
+    ]
+    # Search and lists: one event each, never the words searched for.
+    assert logged_by("/coordinator/?q=amira") == [("search", "people", None)]
+    assert logged_by("/coordinator/") == [("view-list", "start", None)]
+    assert logged_by("/coordinator/hosts") == [("view-list", "hosts", None)]
+    assert logged_by("/coordinator/newcomers?q=amira") == [("view-list", "newcomers", None)]
+    assert logged_by("/coordinator/matches") == [("view-list", "matches", None)]
+    # To match: the list, and the hosts one newcomer may get (against that newcomer).
+    assert logged_by("/coordinator/to-match") == [("view-list", "to-match", None)]
+    assert logged_by(f"/coordinator/to-match/{newcomer}/hosts") == [
+        ("view-list", "newcomer", newcomer)
+    ]
+    assert logged_by(f"/coordinator/to-match/{newcomer}/hosts?q=karin") == [
+        ("search", "newcomer", newcomer)
+    ]
+    # The outbox names people by address.
+    assert logged_by("/coordinator/outbox?person=amira") == [("view-list", "outbox", None)]
+    with app.app_context():
+        words = db.session.scalars(select(AuditEvent.subject_type)).all()
+    assert not {"amira", "berg", "karin"} & {w.lower() for w in words}
