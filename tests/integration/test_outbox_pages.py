@@ -9,7 +9,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from avestavard.extensions import db
-from avestavard.models import AuditEvent, OutboxAttempt, OutboxMessage, OutboxStatus
+from avestavard.models import (
+    AuditEvent,
+    Host,
+    OutboxAttempt,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    User,
+)
+from avestavard.services import accounts
 from avestavard.services import matches as service
 from avestavard.services.mail import queue_mail
 from avestavard.services.mail_sender import send_due_mail
@@ -177,3 +186,36 @@ def test_a_queued_message_can_be_stopped(app, coordinator_client, fault_smtp):
             select(AuditEvent.action).where(AuditEvent.subject_id == message_id)
         ).all()
         assert "outbox_cancel" in actions
+
+
+def test_set_password_links_show_while_usable_then_are_hidden(app, coordinator_client):
+    app.config["PUBLIC_BASE_URL"] = "http://localhost"
+    host_id = add_host(app)
+    now = _now()
+    with app.app_context():
+        account_settings = accounts.AccountSettings.from_config(app.config)
+        coordinator = db.session.scalars(select(User).where(User.role == Role.COORDINATOR)).one()
+        link = accounts.create_host_login(
+            db.session,
+            coordinator,
+            db.session.get(Host, host_id),
+            email=None,
+            now=now,
+            settings=account_settings,
+        )
+        db.session.commit()
+        message_id, token = link.mail.id, link.url.rsplit("/", 1)[1]
+    page = coordinator_client.get(f"/coordinator/outbox/{message_id}").get_data(as_text=True)
+    assert token in page  # still needed: no password chosen yet
+    with app.app_context():
+        accounts.set_password_with_link(
+            db.session,
+            token,
+            "ett långt nytt lösenord",
+            "ett långt nytt lösenord",
+            now=now,
+            settings=account_settings,
+        )
+        db.session.commit()
+    page = coordinator_client.get(f"/coordinator/outbox/{message_id}").get_data(as_text=True)
+    assert token not in page and "/password/[…]" in page
