@@ -48,7 +48,7 @@ PUBLIC_SOURCES = (
     "templates/email/my_registration_link.*",
     "templates/email/my_registration_unknown.*",
     "templates/email/match_introduction.*",
-    "templates/email/followup_newcomer.*",
+    "templates/email/followup.*",
 )
 # Messages newcomers see that are written outside those files (form errors from services).
 PUBLIC_MESSAGES_FROM = ("avestavard/services/profiles.py", "avestavard/forms.py")

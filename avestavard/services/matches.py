@@ -1322,7 +1322,7 @@ def send_follow_ups(session: Session, now: datetime, settings: MatchSettings | N
                 session,
                 key=f"match:{match.id}:follow-up:{side.value}",
                 to=person.email,
-                template=f"email/followup_{side.value}",
+                template="email/followup",  # the same words to the host and the newcomer
                 subject=_l("Hur har det gått med %(name)s?", name=other.first_name),
                 language=language,
                 context=context,
