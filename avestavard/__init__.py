@@ -49,6 +49,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.setdefault("RATELIMIT_ENABLED", True)
 
     register_extensions(app)
+    from avestavard.access_log import install_dev_server_filter
+
+    # The development server logs each request line: without the secrets of mailed links.
+    install_dev_server_filter()
     from avestavard.services import figure_events
 
     # Every flush records the anonymous events the figures are computed from.

@@ -36,7 +36,7 @@ from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.i18n import translate as _
-from avestavard.services.mail import queue_templated_mail
+from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
 from avestavard.services.users import MIN_PASSWORD_LENGTH, create_user
 
 MAX_PASSWORD_LENGTH = 200
@@ -391,6 +391,7 @@ def set_password_with_link(
     user = _linked_user(session, token, now=now, settings=settings, lock=True)
     _check_new_password(password, password_again)
     user.set_password(password)
+    redact_token_in_mail(session, token)
     session.flush()
     audit.record(session, user, AuditAction.PASSWORD_SET, AUDIT_SUBJECT, user.id)
     return user

@@ -48,6 +48,8 @@ RESERVED_HEADERS = frozenset(
 )
 
 AUDIT_SUBJECT = "outbox_message"
+# What stands where a link's token was hidden in a stored message.
+REDACTED_TOKEN = "[…]"
 
 # "RCPT TO: 550 5.1.1 <x>: No such user" → 550 and 5.1.1 (RFC 5321 reply, RFC 3463 status).
 _REPLY = re.compile(r"(?:^|[:;] )([2-5]\d\d)(?:[ -]([245]\.\d{1,3}\.\d{1,3}))?\b")
@@ -186,6 +188,20 @@ def queue_mail(
     session.add(message)
     session.flush()
     return message
+
+
+def redact_token_in_mail(session: Session, token: str) -> int:
+    """Hide ``token`` wherever stored mail holds it: its link was just used, and the outbox
+    keeps no working secret. The number of messages changed."""
+    messages = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.body_text.contains(token, autoescape=True))
+    ).all()
+    for message in messages:
+        message.body_text = message.body_text.replace(token, REDACTED_TOKEN)
+        if message.body_html is not None:
+            message.body_html = message.body_html.replace(token, REDACTED_TOKEN)
+    session.flush()
+    return len(messages)
 
 
 def cancel_queued_mail(session: Session, key: str, *, now: datetime) -> bool:

@@ -15,16 +15,16 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.models import AuditAction, OutboxMessage, OutboxStatus
 from avestavard.models.mail import DUE_STATUSES
-from avestavard.services import accounts, matches
+from avestavard.services import accounts, matches, profiles, sign_in
 from avestavard.services.audit import Actor, record
 from avestavard.services.authorization import require_coordinator
-from avestavard.services.mail import AUDIT_SUBJECT, reply_codes
+from avestavard.services.mail import AUDIT_SUBJECT, REDACTED_TOKEN, reply_codes
 
 # What a message is, from the key it was queued under (``match:12:host-notified``).
 KINDS: dict[str, Any] = {
@@ -79,7 +79,7 @@ NO_REPLY = _l("Ingen svarskod: förbindelsen till e-postservern bröts eller kun
 
 # A link path segment this long is a token (signed links, nonces).
 _TOKEN_LINK = re.compile(r"(https?://[^\s\"'<>]+?/)([A-Za-z0-9_\-.]{20,})(?=[?\s\"'<>]|$)")
-REDACTED = "[…]"
+REDACTED = REDACTED_TOKEN
 
 
 def message_kind(key: str) -> str:
@@ -175,6 +175,67 @@ def _link_is_live(session: Session, url: str, token: str, *, now: datetime, conf
             return False
         return True
     return False
+
+
+def link_is_spent(session: Session, url: str, token: str, *, now: datetime, config: Any) -> bool:
+    """True when a single-use or short-lived link can no longer be used (used, replaced or
+    too old): set a password, answer a match, confirm a registration, sign in. Links that
+    stay usable for long ("Min anmälan", unsubscribe, follow-up) are never spent here."""
+    if "/matchning/svar/" in url or url.endswith("/password/"):
+        return not _link_is_live(session, url, token, now=now, config=config)
+    try:
+        if url.endswith("/register/confirm/"):
+            settings = profiles.RegistrationSettings.from_config(config)
+            profiles.check_confirmation_token(session, token, now=now, settings=settings)
+        elif url.endswith("/login/link/"):
+            sign_in.check_sign_in_link(session, token, now=now)
+    except ValidationFailed:
+        return True
+    return False
+
+
+def redact_spent_links(session: Session, text: str, *, now: datetime, config: Any) -> str:
+    """``text`` with the tokens of spent links (:func:`link_is_spent`) hidden."""
+
+    def replace(found: re.Match[str]) -> str:
+        base, token = found.group(1), found.group(2)
+        if link_is_spent(session, base, token, now=now, config=config):
+            return base + REDACTED
+        return found.group(0)
+
+    return _TOKEN_LINK.sub(replace, text)
+
+
+# Where a stored message may hold a single-use or short-lived link.
+_SPENDABLE_PATHS = ("/password/", "/matchning/svar/", "/register/confirm/", "/login/link/")
+# Messages that will not be sent again as they are: their links are the recipient's copy only.
+_FINAL = (OutboxStatus.SENT, OutboxStatus.CANCELLED)
+
+
+def redact_stored_links(session: Session, *, now: datetime, config: Any) -> int:
+    """Hide the tokens of spent links in the stored text of sent and cancelled mail (a sweep
+    for the nightly retention job); the number of messages changed.
+
+    The recipient's own copy is unchanged; the outbox no longer holds a working secret for
+    a link that was used or has expired. Mail still to be sent or retried keeps its links.
+    """
+    candidates = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.status.in_(_FINAL),
+            or_(*(OutboxMessage.body_text.contains(path) for path in _SPENDABLE_PATHS)),
+        )
+    )
+    changed = 0
+    for message in candidates:
+        text = redact_spent_links(session, message.body_text, now=now, config=config)
+        html = message.body_html
+        if html is not None:
+            html = redact_spent_links(session, html, now=now, config=config)
+        if text != message.body_text or html != message.body_html:
+            message.body_text, message.body_html = text, html
+            changed += 1
+    session.flush()
+    return changed
 
 
 def redact_links(session: Session, text: str, *, now: datetime, config: Any) -> str:

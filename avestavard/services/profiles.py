@@ -46,7 +46,7 @@ from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import is_coordinator, require_coordinator
 from avestavard.services.export import host_record, newcomer_record, person_extract_parts
 from avestavard.services.i18n import translate as _
-from avestavard.services.mail import queue_templated_mail
+from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
 from avestavard.services.notes import note_record, notes_of
 from matching import default_normalizer, taxonomy
 
@@ -483,6 +483,7 @@ def confirm_registration(
     if newcomer.status in (NewcomerStatus.UNCONFIRMED, NewcomerStatus.CLOSED):
         newcomer.status = NewcomerStatus.WAITING
         newcomer.confirmed_at = now
+    redact_token_in_mail(session, token)
     # This link works once; the first registration's link has nothing left to confirm.
     # Staged answers not yet confirmed stay until their own link is used or expires.
     session.execute(

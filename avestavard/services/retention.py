@@ -4,7 +4,8 @@
 - newcomers who left the programme (closed) and hosts who declined, RETENTION_MONTHS_INACTIVE
   after the record last changed;
 - mail that is done with (sent, failed, cancelled), OUTBOX_RETENTION_DAYS after it was sent or
-  queued: its body names people;
+  queued: its body names people; before that, the tokens of its links once they are used or
+  expired (set a password, answer, confirm, sign in);
 - an uploaded register extract or Excel database nobody confirmed, after UPLOAD_MAX_AGE_HOURS;
 - the copies of letter batches (PDF and CSV) in the batch folder, LETTER_BATCH_RETENTION_MONTHS
   after their run (the database copy is purged by the letters job on the same schedule).
@@ -38,6 +39,7 @@ from avestavard.models.mail import OutboxAttempt
 from avestavard.services import audit
 from avestavard.services.audit import SystemActor
 from avestavard.services.calendar_months import add_months
+from avestavard.services.outbox import redact_stored_links
 from avestavard.services.profiles import erase_person
 
 RETENTION_ACTOR_LABEL = "retention"
@@ -53,6 +55,7 @@ class PurgeSummary:
     expired_links: int
     old_mail: int = 0
     stale_uploads: int = 0
+    redacted_mail: int = 0
 
     @property
     def total(self) -> int:
@@ -126,6 +129,7 @@ def purge_expired(
     )
     expired_links = int(getattr(links, "rowcount", 0) or 0)
     old_mail = _purge_old_mail(session, now - timedelta(days=mail_days))
+    redacted_mail = redact_stored_links(session, now=now, config=config)
     uploads = session.execute(
         delete(PendingInmoversImport).where(PendingInmoversImport.created_at < now - upload_max_age)
     )
@@ -136,6 +140,7 @@ def purge_expired(
         expired_links,
         old_mail=old_mail,
         stale_uploads=int(getattr(uploads, "rowcount", 0) or 0),
+        redacted_mail=redacted_mail,
     )
     if summary.total or expired_links or summary.old_mail or summary.stale_uploads:
         audit.record(session, actor, AuditAction.RETENTION_PURGE)

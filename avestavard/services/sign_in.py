@@ -22,7 +22,7 @@ from avestavard.models import AuditAction, Host, Role, User
 from avestavard.models.sign_in import SignInLink
 from avestavard.services import audit
 from avestavard.services.audit import Actor
-from avestavard.services.mail import queue_templated_mail
+from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
 
 LIFETIME = timedelta(minutes=15)
 
@@ -106,6 +106,7 @@ def use_sign_in_link(session: Session, key: str, *, now: datetime) -> User:
     )
     if not cast(CursorResult[Any], spent).rowcount:
         raise _invalid()
+    redact_token_in_mail(session, key)
     user = session.get(User, link.user_id)
     if user is None or not user.is_active_account or user.role != Role.HOST:
         raise _invalid()

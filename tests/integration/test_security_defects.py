@@ -893,3 +893,250 @@ def test_defect_10_real_letters_searches_lists_and_outbox_are_audit_logged(app, 
     with app.app_context():
         words = db.session.scalars(select(AuditEvent.subject_type)).all()
     assert not {"amira", "berg", "karin"} & {w.lower() for w in words}
+
+
+# Link secrets as the app signs them (the shape matters to the log, not the signature).
+def _secrets() -> dict[str, str]:
+    from itsdangerous import URLSafeTimedSerializer
+
+    signer = URLSafeTimedSerializer("any-key", salt="log")
+    return {
+        name: signer.dumps({"n": f"{name}-SECRET"}).replace(".", "SECRET", 1)
+        for name in ("password", "link", "confirm", "mine", "answer", "follow", "unsub")
+    }
+
+
+def _secret_requests(tokens: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    return [
+        (f"/password/{tokens['password']}", {}),
+        (f"/login/link/{tokens['link']}", {}),
+        (f"/register/confirm/{tokens['confirm']}?lang=en", {}),
+        (f"/min-anmalan/{tokens['mine']}/andra", {}),
+        (f"/matchning/svar/{tokens['answer']}?lang=sv", {}),
+        (f"/matchning/uppfoljning/{tokens['follow']}", {}),
+        (f"/unsubscribe/{tokens['unsub']}", {}),
+        # a page opened from a link names it as the referrer of its stylesheet
+        ("/static/css/app.css", {"Referer": f"http://localhost/password/{tokens['password']}"}),
+        ("/coordinator/?q=amira+haddad", {}),
+        ("/min-anmalan/skickat", {}),
+    ]
+
+
+def test_defect_11_every_link_route_is_redacted(app):
+    from avestavard.access_log import redact_url
+
+    secret = "SeCrEt0123456789abcdefSeCrEt"
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        hidden = {"token", "key"} & set(rule.arguments)
+        if not hidden or rule.endpoint.startswith("coordinator."):
+            continue  # coordinators' chart keys are names, not secrets
+        values = {name: 1 for name in rule.arguments} | dict.fromkeys(hidden, secret)
+        with app.test_request_context():
+            path = app.url_for(rule.endpoint, **values)
+        assert secret not in redact_url(f"GET {path}?lang=sv HTTP/1.1"), rule.rule
+        checked += 1
+    assert checked >= 12
+    assert redact_url("GET /min-anmalan/skickat HTTP/1.1") == "GET /min-anmalan/skickat HTTP/1.1"
+    assert redact_url("/coordinator/?q=amira&page=2") == (
+        "/coordinator/?q=[redacted]&page=[redacted]"
+    )
+
+
+def test_defect_11_gunicorn_access_log_holds_no_link_secret(app, tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from tests.paths import REPO_ROOT
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "access.log"
+    env = {
+        **os.environ,
+        "AVESTAVARD_CONFIG": "testing",
+        "AVESTAVARD_DATABASE_URL": app.config["DATABASE_URL"],
+    }
+    errors = tmp_path / "gunicorn.err"
+    stderr = errors.open("wb")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--chdir",
+            str(REPO_ROOT),
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(log),
+            # the same options as deploy/avestavard-web.service
+            "--logger-class",
+            "avestavard.access_log.AccessLogger",
+            "avestavard:create_app()",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+    tokens = _secrets()
+    requests = _secret_requests(tokens)
+
+    def fetch(path: str, headers: dict[str, str]) -> int:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                fetch("/", {})
+                break
+            except OSError:
+                assert server.poll() is None, errors.read_text()
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        for path, headers in requests:
+            fetch(path, headers)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        stderr.close()
+    unit = (REPO_ROOT / "deploy" / "avestavard-web.service").read_text()
+    assert "--logger-class avestavard.access_log.AccessLogger" in unit
+    written = log.read_text()
+    assert written.count("\n") >= len(requests) + 1
+    for token in tokens.values():
+        assert token not in written
+        assert token.split("SECRET")[0] not in written  # no part of it either
+    assert "amira" not in written.lower()
+    assert "/password/[redacted]" in written and "/min-anmalan/skickat" in written
+    assert '"http://localhost/password/[redacted]"' in written  # the referrer
+    assert "/coordinator/?q=[redacted]" in written
+
+
+def test_defect_11_development_server_log_holds_no_link_secret(app):
+    import io
+    import logging
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    werkzeug_logger = logging.getLogger("werkzeug")
+    werkzeug_logger.addHandler(handler)
+    level = werkzeug_logger.level
+    werkzeug_logger.setLevel(logging.INFO)
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    tokens = _secrets()
+    try:
+        for path, headers in _secret_requests(tokens):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{server.server_port}{path}", headers=headers
+            )
+            try:
+                urllib.request.urlopen(request, timeout=10).close()
+            except urllib.error.HTTPError as error:
+                error.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        werkzeug_logger.removeHandler(handler)
+        werkzeug_logger.setLevel(level)
+    lines = written.getvalue()
+    assert "/password/[redacted]" in lines and "/min-anmalan/skickat" in lines
+    for token in tokens.values():
+        assert token not in lines
+    assert "amira" not in lines.lower()
+
+
+def test_defect_11_stored_links_redacted_once_used_or_expired(app, make_user):
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from avestavard.models import OutboxStatus, Role, User
+    from avestavard.services.accounts import AccountSettings, create_account
+    from avestavard.services.retention import purge_expired
+
+    admin = make_user("admin", email="admin@avesta.example")
+    now = datetime.now(UTC)
+    with app.app_context():
+        actor = db.session.get(User, admin.id)
+        account_settings = AccountSettings.from_config(app.config)
+        links = {
+            who: create_account(
+                db.session,
+                actor,
+                email=f"{who}@avesta.example",
+                role=Role.COORDINATOR,
+                name=who.title(),
+                now=now,
+                settings=account_settings,
+            )
+            for who in ("used", "unused", "queued")
+        }
+        db.session.flush()
+        for who, link in links.items():
+            if who != "queued":
+                link.mail.status, link.mail.sent_at = OutboxStatus.SENT, now
+        db.session.commit()
+        ids = {who: link.mail.id for who, link in links.items()}
+        tokens = {who: link.url.rsplit("/", 1)[1] for who, link in links.items()}
+
+    def stored(who: str) -> tuple[str, str]:
+        with app.app_context():
+            message = db.session.get(OutboxMessage, ids[who])
+            return message.body_text, message.body_html or ""
+
+    for who in links:
+        assert all(tokens[who] in body for body in stored(who))
+
+    # Used: the stored copy loses the token at once.
+    client = app.test_client()
+    path = f"/password/{tokens['used']}"
+    page = client.get(path).get_data(as_text=True)
+    done = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "password": "ett långt nytt lösenord 42",
+            "password_again": "ett långt nytt lösenord 42",
+        },
+    )
+    assert done.status_code == 302
+    for body in stored("used"):
+        assert tokens["used"] not in body
+        assert "/password/[…]" in body
+    assert re.search(r"/password/[A-Za-z0-9_\-.]{20,}", stored("unused")[0])
+
+    # Still live at night: kept, as the recipient may still need it (the outbox page hides it).
+    with app.app_context():
+        assert purge_expired(db.session, now + timedelta(hours=1)).redacted_mail == 0
+        db.session.commit()
+    assert tokens["unused"] in stored("unused")[0]
+
+    # Expired: the nightly sweep hides it; mail still to be sent keeps its link.
+    later = now + account_settings.link_max_age + timedelta(minutes=1)
+    with app.app_context():
+        assert purge_expired(db.session, later).redacted_mail == 1
+        db.session.commit()
+    for body in stored("unused"):
+        assert tokens["unused"] not in body and "/password/[…]" in body
+    assert tokens["queued"] in stored("queued")[0]
