@@ -144,16 +144,22 @@ def list_matches(session: Session, actor: Actor, query: ListQuery) -> MatchPage:
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
     pages = max(1, -(-total // per_page))
     page = min(max(query.page, 1), pages)
-    stmt = _ordered(select(Match).where(*conditions), query)
-    rows = (
-        session.scalars(
-            stmt.options(*_PAGE_LOADS, selectinload(Match.follow_ups))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .unique()
-        .all()
-    )
+    # The page's ids first, sorted on the narrow rows (id and the sort column), then those
+    # matches with their people: a late page does not sort every match's full row.
+    ids = session.scalars(
+        _ordered(select(Match.id).where(*conditions), query)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    loaded = {
+        match.id: match
+        for match in session.scalars(
+            select(Match)
+            .where(Match.id.in_(ids))
+            .options(*_PAGE_LOADS, selectinload(Match.follow_ups))
+        ).unique()
+    }
+    rows = [loaded[match_id] for match_id in ids]
     return MatchPage(rows, total, page, per_page, effective_sort(query), by_state)
 
 
