@@ -103,14 +103,19 @@ def pool_newcomers(
     session: Session, *, offset: int = 0, limit: int | None = None
 ) -> Sequence[Newcomer]:
     """Newcomers waiting for a host with no active match, who waited longest first (``offset``
-    and ``limit`` for one page of them)."""
-    return session.scalars(
-        select(Newcomer)
-        .where(*_in_pool())
-        .order_by(func.coalesce(Newcomer.confirmed_at, Newcomer.registered_at), Newcomer.id)
-        .offset(offset)
-        .limit(limit)
+    and ``limit`` for one page of them).
+
+    A page's ids are sorted and skipped on narrow rows first, then those newcomers are loaded:
+    a late page does not sort every waiting newcomer's whole row.
+    """
+    order = (func.coalesce(Newcomer.confirmed_at, Newcomer.registered_at), Newcomer.id)
+    if limit is None and not offset:
+        return session.scalars(select(Newcomer).where(*_in_pool()).order_by(*order)).all()
+    ids = session.scalars(
+        select(Newcomer.id).where(*_in_pool()).order_by(*order).offset(offset).limit(limit)
     ).all()
+    found = {n.id: n for n in session.scalars(select(Newcomer).where(Newcomer.id.in_(ids)))}
+    return [found[newcomer_id] for newcomer_id in ids]
 
 
 def pool_size(session: Session) -> int:
