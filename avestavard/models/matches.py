@@ -111,7 +111,11 @@ class MatchProposal(Base):
     """
 
     __tablename__ = "match_proposals"
-    __table_args__ = (UniqueConstraint("newcomer_id", "host_id"),)
+    __table_args__ = (
+        UniqueConstraint("newcomer_id", "host_id"),
+        # "Förslagen beräknades ...": the latest computation of the open proposals, without a scan.
+        Index("ix_match_proposals_status_computed", "status", "computed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     newcomer_id: Mapped[int] = mapped_column(
