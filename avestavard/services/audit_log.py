@@ -25,6 +25,7 @@ from avestavard.models.letters import LetterHousehold
 from avestavard.models.matches import Match
 from avestavard.services import audit
 from avestavard.services.audit import Actor
+from avestavard.services.paging import Paged, clamp_page
 from avestavard.services.search import SearchHit, search
 
 DEFAULT_PER_PAGE = 50
@@ -53,28 +54,13 @@ class AuditQuery:
 
 
 @dataclass(frozen=True)
-class AuditPage:
-    """One page of events, newest first."""
+class AuditPage(Paged):
+    """One page of events, newest first (the previous page is newer, the next one older)."""
 
     events: Sequence[AuditEvent]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least one, even when empty)."""
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        """Whether a newer page exists."""
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether an older page exists."""
-        return self.page < self.pages
 
 
 def find_people(session: Session, actor: Actor, text: str) -> list[SearchHit]:
@@ -186,8 +172,7 @@ def read_audit_log(
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
     conditions = _conditions(session, query, tz)
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(query.page, 1), pages)
+    page = clamp_page(query.page, total, per_page)
     events = session.scalars(
         select(AuditEvent)
         .where(*conditions)

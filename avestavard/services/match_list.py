@@ -25,6 +25,7 @@ from avestavard.models.matches import Match, MatchFollowUp, MatchState
 from avestavard.services.audit import Actor, record
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.calendar_months import add_months
+from avestavard.services.paging import Paged, clamp_page
 from avestavard.services.person_lists import EXPORT_LIMIT, MAX_PER_PAGE, SEARCH_LIMIT, ListQuery
 from avestavard.services.search import search
 
@@ -42,7 +43,7 @@ _PAGE_LOADS = (
 
 
 @dataclass(frozen=True)
-class MatchPage:
+class MatchPage(Paged):
     """One page of matches, how many the filter finds, and how many there are per state."""
 
     rows: Sequence[Match]
@@ -51,11 +52,6 @@ class MatchPage:
     per_page: int
     sort: str
     by_state: dict[MatchState, int]
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least one)."""
-        return max(1, -(-self.total // self.per_page))
 
 
 def month_bounds(text: str) -> tuple[datetime, datetime] | None:
@@ -142,8 +138,7 @@ def list_matches(session: Session, actor: Actor, query: ListQuery) -> MatchPage:
     ):
         by_state[MatchState(state)] = int(count)
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
-    pages = max(1, -(-total // per_page))
-    page = min(max(query.page, 1), pages)
+    page = clamp_page(query.page, total, per_page)
     # The page's ids first, sorted on the narrow rows (id and the sort column), then those
     # matches with their people: a late page does not sort every match's full row.
     ids = session.scalars(

@@ -61,6 +61,7 @@ from avestavard.services.mail import (
     queue_mail,
     queue_templated_mail,
 )
+from avestavard.services.paging import Paged, clamp_page
 
 ANSWER_SALT = "avestavard.match-answer"
 FOLLOW_UP_SALT = "avestavard.match-follow-up"
@@ -404,18 +405,13 @@ class ToMatchRow:
 
 
 @dataclass
-class ToMatchPage:
+class ToMatchPage(Paged):
     """One page of "Att matcha" and how many newcomers wait in all."""
 
     rows: list[ToMatchRow]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least one)."""
-        return max(1, -(-self.total // self.per_page))
 
 
 TO_MATCH_PER_PAGE = 20
@@ -430,7 +426,7 @@ def to_match(
     audit.record(session, actor, AuditAction.VIEW_LIST, "to-match")
     per_page = max(1, min(per_page, 100))
     total = matching_adapter.pool_size(session)
-    page = min(max(page, 1), max(1, -(-total // per_page)))
+    page = clamp_page(page, total, per_page)
     newcomers = matching_adapter.pool_newcomers(
         session, offset=(page - 1) * per_page, limit=per_page
     )

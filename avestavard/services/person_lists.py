@@ -21,6 +21,7 @@ from avestavard.models import AuditAction, Host, HostStatus, Newcomer, NewcomerS
 from avestavard.models.matches import ACTIVE_MATCH_STATES, Match
 from avestavard.services.audit import Actor, record
 from avestavard.services.authorization import require_coordinator
+from avestavard.services.paging import Paged, clamp_page
 from avestavard.services.search import SearchKind, search
 
 ListKind = Literal["hosts", "newcomers"]
@@ -62,7 +63,7 @@ class ListRow:
 
 
 @dataclass(frozen=True)
-class ListPage:
+class ListPage(Paged):
     """One page of the list and how many rows the filter finds in all."""
 
     rows: Sequence[ListRow]
@@ -70,11 +71,6 @@ class ListPage:
     page: int
     per_page: int
     sort: str
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least one)."""
-        return max(1, -(-self.total // self.per_page))
 
 
 def _active_count(model: type[Host] | type[Newcomer]) -> Any:
@@ -210,8 +206,7 @@ def list_people(
     stmt, sort, _model = _statement(session, kind, query)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
-    pages = max(1, -(-total // per_page))
-    page = min(max(query.page, 1), pages)
+    page = clamp_page(query.page, total, per_page)
     result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return ListPage(_rows(result, now), total, page, per_page, sort)
 
