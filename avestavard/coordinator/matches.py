@@ -7,6 +7,7 @@ Views are thin: the rules, the locking and the audit log live in
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import Field
 
 from avestavard.coordinator import bp
 from avestavard.coordinator.matches_forms import (
@@ -27,6 +29,7 @@ from avestavard.coordinator.matches_forms import (
 )
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.extensions import db
+from avestavard.forms import FlaskForm
 from avestavard.localtime import to_local
 from avestavard.models import Host, Newcomer, utcnow
 from avestavard.models.matches import (
@@ -49,7 +52,9 @@ def _clock(moment: datetime | None) -> str:
     return to_local(moment).strftime("%H:%M") if moment else ""
 
 
-def _flash_approved(match: Match) -> None:
+def _approved_page(match: Match) -> Response:
+    """After an approval: commit, say when the host's email goes, and show the match."""
+    db.session.commit()
     if match.state == MatchState.HOST_NOTIFIED and match.is_held(utcnow()):
         flash(
             _(
@@ -63,6 +68,7 @@ def _flash_approved(match: Match) -> None:
         flash(_("Matchningen är godkänd och värden har fått ett mejl."), "success")
     else:
         flash(_("Matchningen är godkänd. Värden har ingen e-post: ring och registrera svaret."))
+    return _detail_page(match.id)
 
 
 def _to_match_page() -> Response:
@@ -172,9 +178,7 @@ def approve_proposal(proposal_id: int) -> Response | tuple[str, int]:
         settings=_settings(),
         note=form.note.data or "",
     )
-    db.session.commit()
-    _flash_approved(match)
-    return _detail_page(match.id)
+    return _approved_page(match)
 
 
 @bp.route("/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
@@ -242,9 +246,7 @@ def assign_host(newcomer_id: int, host_id: int) -> Response | tuple[str, int]:
         settings=_settings(),
         note=form.note.data or "",
     )
-    db.session.commit()
-    _flash_approved(match)
-    return _detail_page(match.id)
+    return _approved_page(match)
 
 
 @bp.route("/matches/<int:match_id>/undo", methods=["POST"])
@@ -404,6 +406,31 @@ def _detail(
     ), status
 
 
+def _match_page_form(
+    match_id: int,
+    form: FlaskForm,
+    field: Field,
+    record: Callable[[], object],
+    done: str,
+    page_again: Callable[[Match], tuple[str, int]],
+) -> Response | tuple[str, int]:
+    """A form posted from a match's page: when it is valid, ``record`` it, commit, say ``done``
+    and go back to the page; else the page again, the service's error next to ``field``."""
+    if form.validate_on_submit():
+        try:
+            record()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            field.errors = [*field.errors, exc.errors.get(field.name, exc.message)]
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return _detail_page(match_id)
+    match = service.get_match(db.session, current_user, match_id)
+    db.session.commit()
+    return page_again(match)
+
+
 @bp.route("/matches/<int:match_id>")
 @coordinator_required
 def match_detail(match_id: int) -> tuple[str, int]:
@@ -418,28 +445,23 @@ def match_detail(match_id: int) -> tuple[str, int]:
 def match_follow_up(match_id: int) -> Response | tuple[str, int]:
     """Record a follow-up answer given on the phone."""
     form = PhoneFollowUpForm()
-    if form.validate_on_submit():
-        try:
-            service.record_follow_up_by_phone(
-                db.session,
-                current_user,
-                match_id,
-                FollowUpSide(form.side.data),
-                met=form.met.data == "yes",
-                fit=int(form.fit.data) if form.fit.data else None,
-                comment=form.comment.data or "",
-                now=utcnow(),
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            form.fit.errors = [*form.fit.errors, exc.errors.get("fit", exc.message)]
-        else:
-            db.session.commit()
-            flash(_("Svaret på uppföljningen är registrerat."), "success")
-            return _detail_page(match_id)
-    match = service.get_match(db.session, current_user, match_id)
-    db.session.commit()
-    return _detail(match, follow_up_form=form, status=422)
+    return _match_page_form(
+        match_id,
+        form,
+        form.fit,
+        lambda: service.record_follow_up_by_phone(
+            db.session,
+            current_user,
+            match_id,
+            FollowUpSide(form.side.data),
+            met=form.met.data == "yes",
+            fit=int(form.fit.data) if form.fit.data else None,
+            comment=form.comment.data or "",
+            now=utcnow(),
+        ),
+        _("Svaret på uppföljningen är registrerat."),
+        lambda match: _detail(match, follow_up_form=form, status=422),
+    )
 
 
 def _simple_action(match_id: int, action: str) -> Response:
@@ -484,21 +506,16 @@ def match_introduce(match_id: int) -> Response:
 def match_met(match_id: int) -> Response | tuple[str, int]:
     """Record the day of the first meeting (today unless another day is given)."""
     form = MetForm()
-    if form.validate_on_submit():
-        try:
-            service.mark_met(
-                db.session, current_user, match_id, now=utcnow(), met_on=form.met_on.data
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            form.met_on.errors = [*form.met_on.errors, exc.errors.get("met_on", exc.message)]
-        else:
-            db.session.commit()
-            flash(_("Första träffen är registrerad."), "success")
-            return _detail_page(match_id)
-    match = service.get_match(db.session, current_user, match_id)
-    db.session.commit()
-    return _detail(match, met_form=form, status=422)
+    return _match_page_form(
+        match_id,
+        form,
+        form.met_on,
+        lambda: service.mark_met(
+            db.session, current_user, match_id, now=utcnow(), met_on=form.met_on.data
+        ),
+        _("Första träffen är registrerad."),
+        lambda match: _detail(match, met_form=form, status=422),
+    )
 
 
 @bp.route("/matches/<int:match_id>/decline", methods=["POST"])

@@ -1350,6 +1350,37 @@ def check_follow_up_link(
     return follow_up
 
 
+def _check_fit(fit: int | None) -> None:
+    if fit is not None and not 1 <= fit <= 5:
+        message = _("Välj ett värde från 1 till 5.")
+        raise ValidationFailed(message, {"fit": message})
+
+
+def _store_follow_up_answer(
+    session: Session,
+    actor: Actor,
+    follow_up: MatchFollowUp,
+    *,
+    met: bool,
+    fit: int | None,
+    comment: str,
+    now: datetime,
+) -> None:
+    """One side's answer, however it came (link or phone); "yes, we met" marks an introduced
+    match met. Both are audit-logged."""
+    follow_up.met = met
+    follow_up.fit = fit
+    follow_up.comment = _clean(comment)
+    follow_up.answered_at = now
+    match = follow_up.match
+    if met and match.state == MatchState.INTRODUCED:
+        _move(match, MatchState.MET)
+        match.met_at = now
+        audit.record(session, actor, AuditAction.MET, "match", match.id)
+    session.flush()
+    audit.record(session, actor, AuditAction.FOLLOW_UP_ANSWER, "match", match.id)
+
+
 def record_follow_up_answer(
     session: Session,
     token: str,
@@ -1362,21 +1393,9 @@ def record_follow_up_answer(
 ) -> MatchFollowUp:
     """Store one side's answer (did you meet, fit 1–5); a "yes, we met" marks the match met."""
     follow_up = check_follow_up_link(session, token, now=now, settings=settings)
-    if fit is not None and not 1 <= fit <= 5:
-        message = _("Välj ett värde från 1 till 5.")
-        raise ValidationFailed(message, {"fit": message})
-    follow_up.met = met
-    follow_up.fit = fit
-    follow_up.comment = _clean(comment)
-    follow_up.answered_at = now
-    match = follow_up.match
+    _check_fit(fit)
     actor = SystemActor(f"{follow_up.side.value} via follow-up link")
-    if met and match.state == MatchState.INTRODUCED:
-        _move(match, MatchState.MET)
-        match.met_at = now
-        audit.record(session, actor, AuditAction.MET, "match", match.id)
-    session.flush()
-    audit.record(session, actor, AuditAction.FOLLOW_UP_ANSWER, "match", match.id)
+    _store_follow_up_answer(session, actor, follow_up, met=met, fit=fit, comment=comment, now=now)
     return follow_up
 
 
@@ -1400,25 +1419,14 @@ def record_follow_up_by_phone(
     match = _match(session, match_id, lock=True)
     if match.state not in (MatchState.INTRODUCED, MatchState.MET, MatchState.ENDED):
         raise Conflict(_("Uppföljningen gäller matchningar där de nyinflyttade är introducerade."))
-    if fit is not None and not 1 <= fit <= 5:
-        message = _("Välj ett värde från 1 till 5.")
-        raise ValidationFailed(message, {"fit": message})
+    _check_fit(fit)
     follow_up = next((f for f in match.follow_ups if f.side == side), None)
     if follow_up is None:
         follow_up = MatchFollowUp(match=match, side=side, sent_at=now)
         session.add(follow_up)
     elif follow_up.answered_at is not None:
         raise Conflict(_("Den här sidan har redan svarat på uppföljningen."))
-    follow_up.met = met
-    follow_up.fit = fit
-    follow_up.comment = _clean(comment)
-    follow_up.answered_at = now
-    if met and match.state == MatchState.INTRODUCED:
-        _move(match, MatchState.MET)
-        match.met_at = now
-        audit.record(session, actor, AuditAction.MET, "match", match.id)
-    session.flush()
-    audit.record(session, actor, AuditAction.FOLLOW_UP_ANSWER, "match", match.id)
+    _store_follow_up_answer(session, actor, follow_up, met=met, fit=fit, comment=comment, now=now)
     return follow_up
 
 
