@@ -49,10 +49,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.setdefault("RATELIMIT_ENABLED", True)
 
     register_extensions(app)
-    from avestavard.access_log import install_dev_server_filter
+    from avestavard.access_log import install_log_filters
 
-    # The development server logs each request line: without the secrets of mailed links.
-    install_dev_server_filter()
+    # Request lines and the paths of failed requests are logged without the secrets of links.
+    install_log_filters(app.logger)
     from avestavard.services import figure_events
 
     # Every flush records the anonymous events the figures are computed from.

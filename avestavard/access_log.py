@@ -8,8 +8,9 @@ path, the query, the referrer (a page opened from a link sends its address as th
 its stylesheet) and any header or environment value a log format names.
 
 gunicorn uses :class:`AccessLogger` (``--logger-class avestavard.access_log.AccessLogger``,
-see ``deploy/avestavard-web.service``); the development server's log is filtered by
-:func:`install_dev_server_filter`, called from ``create_app``.
+see ``deploy/avestavard-web.service``), which also filters gunicorn's error log ("Error handling
+request /path"); the development server's log and Flask's "Exception on /path" are filtered by
+:func:`install_log_filters`, called from ``create_app``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,13 @@ def redact_url(text: str) -> str:
 
 class AccessLogger(Logger):
     """gunicorn's logger, with every atom of an access log line redacted by
-    :func:`redact_url` (the query string by :func:`redact_query`)."""
+    :func:`redact_url` (the query string by :func:`redact_query`), and the request paths its
+    error log names redacted too."""
+
+    def setup(self, cfg: Any) -> None:
+        """gunicorn's setup, then the error log's filter (once, also after a reload)."""
+        super().setup(cfg)
+        _add_filter(self.error_log)
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         """The values a log format may use, redacted."""
@@ -76,20 +83,26 @@ class AccessLogger(Logger):
 
 
 class _RedactRequestLine(logging.Filter):
-    """For the development server's logger: its request lines without link secrets."""
+    """A log record's paths and URLs without link secrets or query values: in its arguments,
+    or in the message itself when it has none (it was formatted before logging)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
+        if isinstance(record.args, tuple) and record.args:
             record.args = tuple(
                 redact_url(arg) if isinstance(arg, str) else arg for arg in record.args
             )
-        elif isinstance(record.msg, str):
+        elif not record.args and isinstance(record.msg, str):
             record.msg = redact_url(record.msg)
         return True
 
 
-def install_dev_server_filter() -> None:
-    """Redact the request lines the development server (werkzeug) logs; once per process."""
-    werkzeug_logger = logging.getLogger("werkzeug")
-    if not any(isinstance(f, _RedactRequestLine) for f in werkzeug_logger.filters):
-        werkzeug_logger.addFilter(_RedactRequestLine())
+def _add_filter(logger: logging.Logger) -> None:
+    if not any(isinstance(f, _RedactRequestLine) for f in logger.filters):
+        logger.addFilter(_RedactRequestLine())
+
+
+def install_log_filters(app_logger: logging.Logger) -> None:
+    """Redact the request lines the development server (werkzeug) logs and the paths in the
+    app's own log ("Exception on /path [GET]"); a filter is added once per logger."""
+    _add_filter(logging.getLogger("werkzeug"))
+    _add_filter(app_logger)

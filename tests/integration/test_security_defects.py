@@ -1140,3 +1140,44 @@ def test_defect_11_stored_links_redacted_once_used_or_expired(app, make_user):
     for body in stored("unused"):
         assert tokens["unused"] not in body and "/password/[…]" in body
     assert tokens["queued"] in stored("queued")[0]
+
+
+def test_defect_11_error_logs_hold_no_link_secret(app, tmp_path):
+    import io
+    import logging
+    import sys
+
+    from gunicorn.config import Config
+
+    from avestavard.access_log import AccessLogger
+
+    token = _secrets()["password"]
+    # gunicorn's error log, as its worker writes it when a request fails.
+    config = Config()
+    config.set("errorlog", str(tmp_path / "error.log"))
+    logger = AccessLogger(config)
+    try:
+        raise RuntimeError("broken pipe")
+    except RuntimeError:
+        logger.exception("Error handling request %s", f"/password/{token}?lang=sv")
+    for handler in list(logger.error_log.handlers):  # a process-wide logger: leave it clean
+        handler.close()
+        logger.error_log.removeHandler(handler)
+    written = (tmp_path / "error.log").read_text()
+    assert "Error handling request /password/[redacted]?lang=[redacted]" in written
+    assert token not in written
+
+    # Flask's own line for an exception in a view ("Exception on /path [GET]").
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    app.logger.addHandler(handler)
+    try:
+        with app.test_request_context(f"/min-anmalan/{token}/andra"):
+            try:
+                raise RuntimeError("broken")
+            except RuntimeError:
+                app.log_exception(sys.exc_info())
+    finally:
+        app.logger.removeHandler(handler)
+    assert "Exception on /min-anmalan/[redacted]/andra [GET]" in stream.getvalue()
+    assert token not in stream.getvalue()
