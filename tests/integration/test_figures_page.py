@@ -73,3 +73,13 @@ def test_matches_by_state_are_named_in_words(app: Flask, coordinator_client: Any
     assert rows["en"]["host_notified"] == "Sent to the host"
     assert len(rows["sv"]) == 7
     assert not any("_" in label for labels in rows.values() for label in labels.values())
+
+
+def test_follow_up_ratings_are_shown_one_row_per_rating(
+    app: Flask, coordinator_client: Any
+) -> None:
+    build_history(app)
+    page = coordinator_client.get("/coordinator/figures" + PERIOD).get_data(as_text=True)
+    table = page.split('id="ratings"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr data-rating="(\d)"><th scope="row">\d</th><td>(\d+)</td>', table)
+    assert rows == [("1", "0"), ("2", "0"), ("3", "0"), ("4", "1"), ("5", "1")]
