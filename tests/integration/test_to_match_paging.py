@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from avestavard.extensions import db
 from avestavard.models import Host, Newcomer, NewcomerStatus
+from avestavard.models.matches import Match, MatchState
 from avestavard.services.matches import recompute_proposals
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -81,3 +82,37 @@ def test_query_count_does_not_grow_with_the_page(waiting, app, coordinator_clien
         event.remove(engine, "before_cursor_execute", count)
     five_rows, twenty_rows = counts
     assert twenty_rows == five_rows
+
+
+def test_a_page_with_a_declined_host_takes_the_same_queries(waiting, app, coordinator_client):
+    with app.app_context():
+        first = db.session.scalars(select(Newcomer).where(Newcomer.name == "Väntar 00")).one()
+        host = Host(name="Avböjde Värd", area="Fors", capacity=1, interests_raw=["bandy"])
+        db.session.add(host)
+        db.session.flush()
+        db.session.add(
+            Match(
+                host_id=host.id,
+                newcomer_id=first.id,
+                state=MatchState.DECLINED,
+                approved_at=NOW,
+                declined_at=NOW,
+            )
+        )
+        db.session.commit()
+        engine = db.engine
+    counts: list[int] = []
+
+    def count(*_args):
+        counts[-1] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for path in ("/coordinator/to-match?page=3", "/coordinator/to-match"):
+            counts.append(0)
+            page = coordinator_client.get(path).get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert "Har tackat nej: Avböjde Värd" in page
+    without, with_declined = counts
+    assert with_declined == without
