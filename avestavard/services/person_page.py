@@ -14,10 +14,10 @@ from datetime import date, datetime, time
 from typing import Literal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from avestavard.localtime import local_zone
-from avestavard.models import Host, Newcomer, OutboxMessage
+from avestavard.models import Host, Newcomer, NewcomerStatus, OutboxMessage
 from avestavard.models.letters import Letter, LetterHousehold
 from avestavard.models.matches import Match, MatchProposal, ProposalStatus
 from avestavard.models.notes import Note
@@ -57,6 +57,9 @@ class PersonPage:
     mails: Sequence[OutboxMessage]
     notes: Sequence[Note]
     timeline: Sequence[TimelineEntry]
+    # Other unconfirmed registrations with this unconfirmed newcomer's phone number: the form
+    # never lets one rewrite another, so the coordinator who calls asks which one holds.
+    same_phone: Sequence[Newcomer] = ()
 
 
 def _other(match: Match | MatchProposal, kind: PersonKind) -> str:
@@ -203,4 +206,20 @@ def person_page(session: Session, actor: Actor, kind: PersonKind, person_id: int
     for note in notes:
         timeline.append(TimelineEntry(note.created_at, "note", note.text, note=note))
     timeline.sort(key=lambda entry: entry.at, reverse=True)
-    return PersonPage(kind, person, matches, proposals, letters, mails, notes, timeline)
+    same_phone: Sequence[Newcomer] = ()
+    if (
+        isinstance(person, Newcomer)
+        and person.phone
+        and person.status == NewcomerStatus.UNCONFIRMED
+    ):
+        same_phone = session.scalars(
+            select(Newcomer)
+            .where(
+                Newcomer.phone == person.phone,
+                Newcomer.status == NewcomerStatus.UNCONFIRMED,
+                Newcomer.id != person.id,
+            )
+            .options(lazyload(Newcomer.interests))
+            .order_by(Newcomer.registered_at, Newcomer.id)
+        ).all()
+    return PersonPage(kind, person, matches, proposals, letters, mails, notes, timeline, same_phone)

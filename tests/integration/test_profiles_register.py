@@ -341,10 +341,18 @@ def test_phone_only_registration_waits_for_a_coordinator(client, app, make_user)
         ("+46701234567", "Fors"),
     ]
 
+    second = newcomers(app)[1]
+
     coordinator = app.test_client()
     login(coordinator, make_user("coordinator").email)
     detail = coordinator.get(f"/coordinator/newcomers/{newcomer.id}")
     assert "Markera som bekräftad" in detail.get_data(as_text=True)
+    # the coordinator who calls sees the other registration with the number
+    same_phone = re.search(
+        r'<div id="same-phone">.*?</div>', detail.get_data(as_text=True), re.S
+    ).group(0)
+    assert f'href="/coordinator/newcomers/{second.id}"' in same_phone
+    assert f'/coordinator/newcomers/{newcomer.id}"' not in same_phone
     token = csrf_token_from(detail.get_data(as_text=True))
     confirmed = coordinator.post(
         f"/coordinator/newcomers/{newcomer.id}/confirm", data={"csrf_token": token}
@@ -352,6 +360,9 @@ def test_phone_only_registration_waits_for_a_coordinator(client, app, make_user)
     assert confirmed.status_code == 302
     assert newcomers(app)[0].status == NewcomerStatus.WAITING
     assert audit_actions(app, "newcomer") == ["register", "register", "view", "confirm"]
+    # confirmed: the other registration no longer points at it
+    other = coordinator.get(f"/coordinator/newcomers/{second.id}").get_data(as_text=True)
+    assert 'id="same-phone"' not in other
 
 
 # --------------------------------------------------------------------------- rate limit
