@@ -24,8 +24,8 @@ from avestavard.coordinator.profiles_forms import (
 )
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
-from avestavard.models import Host, HostStatus, HouseholdType, NewcomerStatus, utcnow
-from avestavard.public.register_forms import parse_birth_year
+from avestavard.models import Host, HostStatus, NewcomerStatus, utcnow
+from avestavard.public.register_forms import host_answers, newcomer_answers, parse_birth_year
 from avestavard.security import coordinator_required
 from avestavard.services.accounts import AccountSettings
 from avestavard.services.export import to_json
@@ -41,7 +41,6 @@ from avestavard.services.profiles import (
     get_host,
     get_newcomer,
     save_host_interview,
-    split_interest_words,
     update_newcomer,
 )
 
@@ -58,26 +57,13 @@ def _show_errors(form: Any, exc: ValidationFailed) -> None:
         flash(exc.message, "error")
 
 
-def _household(value: str | None) -> HouseholdType | None:
-    return HouseholdType(value) if value else None
-
-
 def _host_input(form: HostInterviewForm) -> HostProfileInput:
-    return HostProfileInput(
+    return host_answers(
+        form,
+        HostProfileInput,
         name=form.name.data or "",
         email=form.email.data or None,
-        phone=form.phone.data or None,
         birth_year=parse_birth_year(form.birth_year.data),
-        area=form.area.data or None,
-        household=_household(form.household.data),
-        languages=list(form.languages.data or []),
-        preferred_language=form.preferred_language.data or "sv",
-        interests=split_interest_words(form.interests.data or ""),
-        past=form.past.data or "",
-        present=form.present.data or "",
-        future=form.future.data or "",
-        thoughts=form.thoughts.data or "",
-        capacity=form.capacity.data if form.capacity.data is not None else 1,
         status=HostStatus(form.status.data),
         paused_until=form.paused_until.data,
         interviewer=form.interviewer.data or None,
@@ -248,22 +234,10 @@ def newcomer_input(form: NewcomerEditForm, *, read_status: bool = True) -> Newco
 
     ``read_status=False`` for a new newcomer: they always wait for a host, whatever was posted.
     """
-    return NewcomerProfileInput(
-        name=form.name.data or "",
+    return newcomer_answers(
+        form,
+        NewcomerProfileInput,
         email=form.email.data or None,
-        phone=form.phone.data or None,
-        moved_in=form.moved_in.data,
-        area=form.area.data or None,
-        street_address=form.street_address.data or None,
-        household=_household(form.household.data),
-        birth_year=parse_birth_year(form.birth_year.data),
-        preferred_language=form.preferred_language.data or "sv",
-        languages=list(form.languages.data or []),
-        interests=split_interest_words(form.interests.data or ""),
-        past=form.past.data or "",
-        present=form.present.data or "",
-        future=form.future.data or "",
-        wishes=form.wishes.data or "",
         status=NewcomerStatus(form.status.data) if read_status and form.status.data else None,
     )
 

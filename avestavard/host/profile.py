@@ -17,13 +17,12 @@ from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
 from avestavard.host import bp
 from avestavard.host.profile_forms import HostSelfForm, PauseForm
-from avestavard.models import HouseholdType
+from avestavard.public.register_forms import host_answers
 from avestavard.security import host_required
 from avestavard.services.profiles import (
     HostSelfInput,
     host_for_user,
     pause_host,
-    split_interest_words,
     update_host_profile,
     view_own_host_profile,
 )
@@ -58,19 +57,7 @@ def edit_profile() -> Response | tuple[str, int]:
         form.interests.data = ", ".join(host.interests_raw or [])
         form.household.data = host.household.value if host.household else None
     if form.validate_on_submit():
-        data = HostSelfInput(
-            phone=form.phone.data or None,
-            area=form.area.data or None,
-            household=HouseholdType(form.household.data) if form.household.data else None,
-            languages=list(form.languages.data or []),
-            preferred_language=form.preferred_language.data or "sv",
-            interests=split_interest_words(form.interests.data or ""),
-            past=form.past.data or "",
-            present=form.present.data or "",
-            future=form.future.data or "",
-            thoughts=form.thoughts.data or "",
-            capacity=form.capacity.data if form.capacity.data is not None else 1,
-        )
+        data = host_answers(form, HostSelfInput)
         try:
             update_host_profile(db.session, current_user, data)
         except ValidationFailed as exc:

@@ -17,16 +17,16 @@ from werkzeug.wrappers import Response
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import csrf, db, limiter
-from avestavard.models import HouseholdType, Newcomer
+from avestavard.models import Newcomer
 from avestavard.public import bp
 from avestavard.public.my_registration_forms import ButtonForm, LinkRequestForm, OwnAnswersForm
 from avestavard.public.register_forms import (
     language_choices,
-    parse_birth_year,
+    newcomer_answers,
     profile_template_helpers,
 )
 from avestavard.services import my_registration as service
-from avestavard.services.profiles import interest_suggestions, split_interest_words
+from avestavard.services.profiles import interest_suggestions
 
 
 def _settings() -> service.MyRegistrationSettings:
@@ -113,22 +113,7 @@ def my_registration(token: str) -> str | tuple[str, int]:
 
 
 def _own_answers(form: OwnAnswersForm) -> service.OwnAnswers:
-    return service.OwnAnswers(
-        name=form.name.data or "",
-        phone=form.phone.data or None,
-        preferred_language=form.preferred_language.data or "sv",
-        moved_in=form.moved_in.data,
-        area=form.area.data or None,
-        street_address=form.street_address.data or None,
-        household=HouseholdType(form.household.data) if form.household.data else None,
-        birth_year=parse_birth_year(form.birth_year.data),
-        languages=list(form.languages.data or []),
-        interests=split_interest_words(form.interests.data or ""),
-        past=form.past.data or "",
-        present=form.present.data or "",
-        future=form.future.data or "",
-        wishes=form.wishes.data or "",
-    )
+    return newcomer_answers(form, service.OwnAnswers)
 
 
 # As on the registration form, the form checks its own CSRF token, so an expired one shows the

@@ -14,9 +14,8 @@ from werkzeug.wrappers import Response
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import csrf, db, limiter
 from avestavard.forms import CsrfOnlyForm
-from avestavard.models import HouseholdType
 from avestavard.public import bp
-from avestavard.public.register_forms import RegistrationForm, parse_birth_year
+from avestavard.public.register_forms import RegistrationForm, newcomer_answers
 from avestavard.services.my_registration import MyRegistrationSettings, link_token
 from avestavard.services.profiles import (
     RegistrationInput,
@@ -25,7 +24,6 @@ from avestavard.services.profiles import (
     confirm_registration,
     interest_suggestions,
     register_newcomer,
-    split_interest_words,
 )
 
 _BLANK_FORM = "avestavard.register.blank_form"
@@ -85,23 +83,11 @@ def _blank_form(locale: str) -> Markup:
 
 
 def _input_from(form: RegistrationForm) -> RegistrationInput:
-    return RegistrationInput(
-        name=form.name.data or "",
+    return newcomer_answers(
+        form,
+        RegistrationInput,
         email=form.email.data or None,
-        phone=form.phone.data or None,
         privacy_notice_version=str(current_app.config["PRIVACY_NOTICE_VERSION"]),
-        moved_in=form.moved_in.data,
-        area=form.area.data or None,
-        street_address=form.street_address.data or None,
-        household=HouseholdType(form.household.data) if form.household.data else None,
-        birth_year=parse_birth_year(form.birth_year.data),
-        preferred_language=form.preferred_language.data or "sv",
-        languages=list(form.languages.data or []),
-        interests=split_interest_words(form.interests.data or ""),
-        past=form.past.data or "",
-        present=form.present.data or "",
-        future=form.future.data or "",
-        wishes=form.wishes.data or "",
     )
 
 

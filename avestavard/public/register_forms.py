@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from babel import Locale
 from flask import current_app
@@ -30,8 +30,11 @@ from avestavard.imports.normalize import parse_birth_year as read_birth_year
 from avestavard.models import HouseholdType
 from avestavard.services.profiles import (
     COMMON_LANGUAGES,
+    HostSelfInput,
+    NewcomerAnswers,
     normalize_email,
     normalize_phone_number,
+    split_interest_words,
 )
 
 FREE_TEXT_MAX = 2000
@@ -117,6 +120,57 @@ def parse_birth_year(raw: str | None) -> int | None:
         raise ValidationError(
             str(_l("Skriv födelseåret med fyra siffror, till exempel 1985."))
         ) from exc
+
+
+AnswersT = TypeVar("AnswersT", bound=NewcomerAnswers)
+HostInputT = TypeVar("HostInputT", bound=HostSelfInput)
+
+
+def _household(value: str | None) -> HouseholdType | None:
+    return HouseholdType(value) if value else None
+
+
+def newcomer_answers(form: Any, input_type: type[AnswersT], **own: Any) -> AnswersT:
+    """The answers every newcomer form shares (the registration, "Min anmälan", the
+    coordinators' forms), read from a validated ``form`` into the service input
+    ``input_type``; ``own`` holds the form's own fields."""
+    return input_type(
+        name=form.name.data or "",
+        phone=form.phone.data or None,
+        moved_in=form.moved_in.data,
+        area=form.area.data or None,
+        street_address=form.street_address.data or None,
+        household=_household(form.household.data),
+        birth_year=parse_birth_year(form.birth_year.data),
+        preferred_language=form.preferred_language.data or "sv",
+        languages=list(form.languages.data or []),
+        interests=split_interest_words(form.interests.data or ""),
+        past=form.past.data or "",
+        present=form.present.data or "",
+        future=form.future.data or "",
+        wishes=form.wishes.data or "",
+        **own,
+    )
+
+
+def host_answers(form: Any, input_type: type[HostInputT], **own: Any) -> HostInputT:
+    """What a host may change on their own profile, read from a validated ``form`` (the host's
+    own form or the coordinators' interview) into the service input ``input_type``; ``own``
+    holds the form's own fields."""
+    return input_type(
+        phone=form.phone.data or None,
+        area=form.area.data or None,
+        household=_household(form.household.data),
+        languages=list(form.languages.data or []),
+        preferred_language=form.preferred_language.data or "sv",
+        interests=split_interest_words(form.interests.data or ""),
+        past=form.past.data or "",
+        present=form.present.data or "",
+        future=form.future.data or "",
+        thoughts=form.thoughts.data or "",
+        capacity=form.capacity.data if form.capacity.data is not None else 1,
+        **own,
+    )
 
 
 def check_email(field: Any) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from flask import render_template
@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
-from avestavard.models import AuditAction, AuditEvent, HouseholdType, Newcomer, NewcomerStatus
+from avestavard.models import AuditAction, AuditEvent, Newcomer, NewcomerStatus
 from avestavard.models.matches import (
     Match,
     MatchProposal,
@@ -38,10 +38,10 @@ from avestavard.services.audit import SystemActor
 from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_mail, queue_templated_mail
 from avestavard.services.profiles import (
+    NewcomerAnswers,
     normalize_email,
     normalize_phone_number,
-    set_interests,
-    split_interest_words,
+    set_newcomer_answers,
 )
 
 LINK_SALT = "avestavard.my-registration"
@@ -339,29 +339,10 @@ def standing(session: Session, newcomer: Newcomer) -> Standing:
 # --------------------------------------------------------------------------- own answers
 
 
-@dataclass(frozen=True)
-class OwnAnswers:
-    """What newcomers may change themselves (the email address is changed by registering
-    again with the new one, or by a coordinator)."""
-
-    name: str
-    phone: str | None = None
-    preferred_language: str = "sv"
-    moved_in: date | None = None
-    area: str | None = None
-    street_address: str | None = None
-    household: HouseholdType | None = None
-    birth_year: int | None = None
-    languages: list[str] = field(default_factory=list)
-    interests: list[str] = field(default_factory=list)
-    past: str = ""
-    present: str = ""
-    future: str = ""
-    wishes: str = ""
-
-
-def _clean(value: str | None, limit: int) -> str:
-    return (value or "").strip()[:limit]
+@dataclass(frozen=True, kw_only=True)
+class OwnAnswers(NewcomerAnswers):
+    """What newcomers may change themselves: every answer but the email address (changed by
+    registering again with the new one, or by a coordinator)."""
 
 
 def update_own_answers(
@@ -382,21 +363,8 @@ def update_own_answers(
         errors["name"] = _("Fyll i ditt namn.")
     if errors:
         raise ValidationFailed(_("Kontrollera uppgifterna."), errors)
-    newcomer.name = _clean(data.name, 200)
     newcomer.phone = phone
-    newcomer.preferred_language = data.preferred_language
-    newcomer.moved_in = data.moved_in
-    newcomer.area = data.area or None
-    newcomer.street_address = _clean(data.street_address, 200) or None
-    newcomer.household = data.household
-    newcomer.birth_year = data.birth_year
-    newcomer.languages = sorted({c.strip().lower() for c in data.languages if c.strip()})
-    newcomer.past = _clean(data.past, 4000)
-    newcomer.present = _clean(data.present, 4000)
-    newcomer.future = _clean(data.future, 4000)
-    newcomer.wishes = _clean(data.wishes, 4000)
-    newcomer.letters_by_email = bool(newcomer.email and newcomer.street_address)
-    set_interests(session, newcomer, split_interest_words(data.interests))
+    set_newcomer_answers(session, newcomer, data)
     newcomer.self_updated_at = now
     session.flush()
     audit.record(session, SELF, AuditAction.SELF_UPDATE, AUDIT_SUBJECT, newcomer.id)

@@ -22,14 +22,8 @@ from avestavard.services.profiles import (
     NewcomerProfileInput,
     normalize_email,
     normalize_phone_number,
-    set_interests,
+    set_newcomer_answers,
 )
-
-FREE_TEXT_LIMIT = 4000
-
-
-def _text(value: str | None, limit: int = FREE_TEXT_LIMIT) -> str:
-    return (value or "").strip()[:limit]
 
 
 def _contact(session: Session, data: NewcomerProfileInput) -> tuple[str | None, str | None]:
@@ -100,31 +94,17 @@ def register_newcomer_by_coordinator(
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(_("Kontrollera uppgifterna."), errors)
-    street_address = _text(data.street_address, 200) or None
     newcomer = Newcomer(
-        name=_text(data.name, 200),
         email=email,
         phone=phone,
-        moved_in=data.moved_in,
-        area=data.area or None,
-        street_address=street_address,
-        household=data.household,
-        birth_year=data.birth_year,
-        preferred_language=data.preferred_language,
-        languages=sorted({c.strip().lower() for c in data.languages if c.strip()}),
-        past=_text(data.past),
-        present=_text(data.present),
-        future=_text(data.future),
-        wishes=_text(data.wishes),
-        # Like the public form: with an address the welcome letters can come by email.
-        letters_by_email=bool(email and street_address),
         privacy_notice_version=privacy_notice_version,
         status=NewcomerStatus.WAITING,
         registered_at=now,
         confirmed_at=now,
     )
     session.add(newcomer)
-    set_interests(session, newcomer, data.interests)
+    # The answers are stored as the public form stores them (letters by email with an address).
+    set_newcomer_answers(session, newcomer, data)
     session.flush()
     audit.record(session, actor, AuditAction.CREATE, "newcomer", newcomer.id)
     return newcomer

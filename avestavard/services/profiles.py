@@ -194,6 +194,17 @@ def interest_suggestions(locale: str) -> list[str]:
     return sorted(labels, key=str.casefold)
 
 
+# --------------------------------------------------------------------------- answers
+
+
+def _clean_text(value: str | None, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def _language_codes(codes: Sequence[str]) -> list[str]:
+    return sorted({c.strip().lower() for c in codes if c.strip()})
+
+
 # --------------------------------------------------------------------------- registration
 
 
@@ -244,14 +255,13 @@ class RegistrationSettings:
         return f"{self.public_base_url}/register/confirm/{token}?lang={language}"
 
 
-@dataclass(frozen=True)
-class RegistrationInput:
-    """A registration as the newcomer typed it (already parsed, not yet normalised)."""
+@dataclass(frozen=True, kw_only=True)
+class NewcomerAnswers:
+    """What a newcomer tells about themselves, on every newcomer form: the registration,
+    "Min anmälan" and the coordinators' forms (each adds its own fields)."""
 
     name: str
-    email: str | None
-    phone: str | None
-    privacy_notice_version: str
+    phone: str | None = None
     moved_in: date | None = None
     area: str | None = None
     street_address: str | None = None
@@ -264,6 +274,34 @@ class RegistrationInput:
     present: str = ""
     future: str = ""
     wishes: str = ""
+
+
+def set_newcomer_answers(session: Session, newcomer: Newcomer, data: NewcomerAnswers) -> None:
+    """Store the answers, cleaned alike from every form; the caller checks and sets the phone
+    (and email) first. With an email and a street address the welcome letters come by email
+    (in the chosen language)."""
+    newcomer.name = _clean_text(data.name, 200)
+    newcomer.moved_in = data.moved_in
+    newcomer.area = data.area or None
+    newcomer.street_address = _clean_text(data.street_address, 200) or None
+    newcomer.household = data.household
+    newcomer.birth_year = data.birth_year
+    newcomer.preferred_language = data.preferred_language
+    newcomer.languages = _language_codes(data.languages)
+    newcomer.past = _clean_text(data.past, 4000)
+    newcomer.present = _clean_text(data.present, 4000)
+    newcomer.future = _clean_text(data.future, 4000)
+    newcomer.wishes = _clean_text(data.wishes, 4000)
+    newcomer.letters_by_email = bool(newcomer.email and newcomer.street_address)
+    set_interests(session, newcomer, data.interests)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistrationInput(NewcomerAnswers):
+    """A registration as the newcomer typed it (already parsed, not yet normalised)."""
+
+    email: str | None
+    privacy_notice_version: str
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (kept in a pending confirmation)."""
@@ -292,10 +330,6 @@ class RegistrationOutcome:
     confirmation_mail: OutboxMessage | None
 
 
-def _clean_text(value: str | None, limit: int) -> str:
-    return (value or "").strip()[:limit]
-
-
 def _normalized_registration(data: RegistrationInput) -> RegistrationInput:
     errors: dict[str, str] = {}
     try:
@@ -320,7 +354,7 @@ def _normalized_registration(data: RegistrationInput) -> RegistrationInput:
         email=email,
         phone=phone,
         street_address=_clean_text(data.street_address, 200) or None,
-        languages=sorted({code.strip().lower() for code in data.languages if code.strip()}),
+        languages=_language_codes(data.languages),
         interests=split_interest_words(data.interests),
         past=_clean_text(data.past, 4000),
         present=_clean_text(data.present, 4000),
@@ -330,24 +364,10 @@ def _normalized_registration(data: RegistrationInput) -> RegistrationInput:
 
 
 def _apply_registration(session: Session, newcomer: Newcomer, data: RegistrationInput) -> None:
-    newcomer.name = data.name
     newcomer.email = data.email
     newcomer.phone = data.phone
-    newcomer.moved_in = data.moved_in
-    newcomer.area = data.area
-    newcomer.street_address = data.street_address
-    newcomer.household = data.household
-    newcomer.birth_year = data.birth_year
-    newcomer.preferred_language = data.preferred_language
-    newcomer.languages = list(data.languages)
-    newcomer.past = data.past
-    newcomer.present = data.present
-    newcomer.future = data.future
-    newcomer.wishes = data.wishes
-    # The street address lets the welcome letters come by email (in the chosen language).
-    newcomer.letters_by_email = bool(data.email and data.street_address)
     newcomer.privacy_notice_version = data.privacy_notice_version
-    set_interests(session, newcomer, data.interests)
+    set_newcomer_answers(session, newcomer, data)
 
 
 def _existing_registration(session: Session, data: RegistrationInput) -> Newcomer | None:
@@ -545,31 +565,7 @@ def get_newcomer(
 # --------------------------------------------------------------------------- hosts
 
 
-@dataclass(frozen=True)
-class HostProfileInput:
-    """A host interview as a coordinator records it."""
-
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    birth_year: int | None = None
-    area: str | None = None
-    household: HouseholdType | None = None
-    languages: list[str] = field(default_factory=list)
-    preferred_language: str = "sv"
-    interests: list[str] = field(default_factory=list)
-    past: str = ""
-    present: str = ""
-    future: str = ""
-    thoughts: str = ""
-    capacity: int = 1
-    status: HostStatus = HostStatus.ACTIVE
-    paused_until: date | None = None
-    interviewer: str | None = None
-    interviewed_on: date | None = None
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HostSelfInput:
     """What hosts may change on their own profile (not status, interview or name)."""
 
@@ -584,6 +580,19 @@ class HostSelfInput:
     future: str = ""
     thoughts: str = ""
     capacity: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostProfileInput(HostSelfInput):
+    """A host interview as a coordinator records it: what the host may change, and more."""
+
+    name: str
+    email: str | None = None
+    birth_year: int | None = None
+    status: HostStatus = HostStatus.ACTIVE
+    paused_until: date | None = None
+    interviewer: str | None = None
+    interviewed_on: date | None = None
 
 
 def _contact_errors(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
@@ -607,11 +616,7 @@ def _check_capacity(capacity: int) -> None:
         raise ValidationFailed(message, {"capacity": message})
 
 
-def _language_codes(codes: list[str]) -> list[str]:
-    return sorted({c.strip().lower() for c in codes if c.strip()})
-
-
-def _set_host_own_fields(host: Host, data: HostProfileInput | HostSelfInput) -> None:
+def _set_host_own_fields(host: Host, data: HostSelfInput) -> None:
     """The fields a host may change themselves, set alike from the interview and their own form."""
     host.area = data.area or None
     host.household = data.household
@@ -767,25 +772,11 @@ def create_host_account(
 # --------------------------------------------------------------------------- newcomers
 
 
-@dataclass(frozen=True)
-class NewcomerProfileInput:
+@dataclass(frozen=True, kw_only=True)
+class NewcomerProfileInput(NewcomerAnswers):
     """A coordinator's changes to a newcomer's profile."""
 
-    name: str
     email: str | None = None
-    phone: str | None = None
-    moved_in: date | None = None
-    area: str | None = None
-    street_address: str | None = None
-    household: HouseholdType | None = None
-    birth_year: int | None = None
-    preferred_language: str = "sv"
-    languages: list[str] = field(default_factory=list)
-    interests: list[str] = field(default_factory=list)
-    past: str = ""
-    present: str = ""
-    future: str = ""
-    wishes: str = ""
     status: NewcomerStatus | None = None  # None: unchanged
 
 
@@ -818,22 +809,9 @@ def update_newcomer(
         newcomer.paused_at = now if status == NewcomerStatus.PAUSED else None
         if status == NewcomerStatus.WAITING and newcomer.confirmed_at is None:
             newcomer.confirmed_at = now
-    newcomer.name = _clean_text(data.name, 200)
     newcomer.email = email
     newcomer.phone = phone
-    newcomer.moved_in = data.moved_in
-    newcomer.area = data.area or None
-    newcomer.street_address = _clean_text(data.street_address, 200) or None
-    newcomer.household = data.household
-    newcomer.birth_year = data.birth_year
-    newcomer.preferred_language = data.preferred_language
-    newcomer.languages = _language_codes(data.languages)
-    newcomer.past = _clean_text(data.past, 4000)
-    newcomer.present = _clean_text(data.present, 4000)
-    newcomer.future = _clean_text(data.future, 4000)
-    newcomer.wishes = _clean_text(data.wishes, 4000)
-    newcomer.letters_by_email = bool(email and newcomer.street_address)
-    set_interests(session, newcomer, data.interests)
+    set_newcomer_answers(session, newcomer, data)
     session.flush()
     audit.record(session, actor, AuditAction.UPDATE, "newcomer", newcomer.id)
     return newcomer
