@@ -158,6 +158,18 @@ def _wants_preview() -> bool:
     return "preview" in request.form
 
 
+def _preview_then_approve(
+    newcomer: Newcomer, host_id: int, action: str, approve: Callable[[str], Match]
+) -> Response | tuple[str, int]:
+    """The host's email as it will be sent, until the coordinator approves it with the note
+    they typed: then ``approve`` (given the note) makes the match."""
+    form = ApproveForm()
+    if request.method == "GET" or _wants_preview() or not form.validate_on_submit():
+        status = 422 if form.errors else 200
+        return _approve_page(form, newcomer, host_id, action, status)
+    return _approved_page(approve(form.note.data or ""))
+
+
 @bp.route("/proposals/<int:proposal_id>/approve", methods=["GET", "POST"])
 @coordinator_required
 def approve_proposal(proposal_id: int) -> Response | tuple[str, int]:
@@ -165,20 +177,14 @@ def approve_proposal(proposal_id: int) -> Response | tuple[str, int]:
     proposal = db.session.get(MatchProposal, proposal_id)
     if proposal is None or proposal.status != ProposalStatus.OPEN:
         raise NotFound(_("Förslaget finns inte längre. Ladda om sidan."))
-    form = ApproveForm()
-    action = url_for("coordinator.approve_proposal", proposal_id=proposal_id)
-    if request.method == "GET" or _wants_preview() or not form.validate_on_submit():
-        status = 422 if form.errors else 200
-        return _approve_page(form, proposal.newcomer, proposal.host_id, action, status)
-    match = service.approve_match(
-        db.session,
-        current_user,
-        proposal_id,
-        now=utcnow(),
-        settings=_settings(),
-        note=form.note.data or "",
+    return _preview_then_approve(
+        proposal.newcomer,
+        proposal.host_id,
+        url_for("coordinator.approve_proposal", proposal_id=proposal_id),
+        lambda note: service.approve_match(
+            db.session, current_user, proposal_id, now=utcnow(), settings=_settings(), note=note
+        ),
     )
-    return _approved_page(match)
 
 
 @bp.route("/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
@@ -232,21 +238,20 @@ def assign_host(newcomer_id: int, host_id: int) -> Response | tuple[str, int]:
     newcomer = db.session.get(Newcomer, newcomer_id)
     if newcomer is None or db.session.get(Host, host_id) is None:
         raise NotFound()
-    form = ApproveForm()
-    action = url_for("coordinator.assign_host", newcomer_id=newcomer_id, host_id=host_id)
-    if request.method == "GET" or _wants_preview() or not form.validate_on_submit():
-        status = 422 if form.errors else 200
-        return _approve_page(form, newcomer, host_id, action, status)
-    match = service.assign_other_host(
-        db.session,
-        current_user,
-        newcomer_id,
+    return _preview_then_approve(
+        newcomer,
         host_id,
-        now=utcnow(),
-        settings=_settings(),
-        note=form.note.data or "",
+        url_for("coordinator.assign_host", newcomer_id=newcomer_id, host_id=host_id),
+        lambda note: service.assign_other_host(
+            db.session,
+            current_user,
+            newcomer_id,
+            host_id,
+            now=utcnow(),
+            settings=_settings(),
+            note=note,
+        ),
     )
-    return _approved_page(match)
 
 
 @bp.route("/matches/<int:match_id>/undo", methods=["POST"])
