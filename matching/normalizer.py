@@ -10,7 +10,7 @@ How a word is matched, first hit wins (confidence in brackets):
 1. the cleaned word is a listed term (1.0), or is one with å/ä/ö folded or spaces removed (0.95);
 2. its light stem equals a term's stem: "fisket" ~ "fiske" (0.9), or its root does, the
    stem without the derivations that turn a pastime's verb into its activity or doer
-   ("boxas" ~ "boxning", "keramiker" ~ "keramik"; 0.85, unless two interests share the root);
+   ("boxas" ~ "boxning", "täljare" ~ "täljning"; 0.85, unless two interests share the root);
 3. the same after dropping framing words: "spela fotboll" -> "fotboll" (x 0.95);
 4. a small typo of a term, by optimal-string-alignment distance with rapidfuzz: one edit for
    words of 5-8 letters (or a missing letter in a four-letter word), two from 9 letters
@@ -49,6 +49,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matching.lexicon import lexicon
 from matching.taxonomy import Taxonomy, load_taxonomy, taxonomy
 from matching.text import (
     ENGLISH_STOPWORDS,
@@ -69,14 +70,20 @@ _SPLIT = re.compile(r"[,;/+&\n]|\s(?:och|and|samt|eller|or)\s", re.IGNORECASE)
 FREE_TAG_PREFIX = "~"
 
 # Parts of a Swedish compound that frame a pastime without naming it: when ("kvällsfiske",
-# "sommarcamping"), with whom or how ("dragspelsklubben", "innebandylaget", "loppisrundor").
+# "sommarcamping"), with whom or how ("dragspelsklubben", "innebandylaget", "loppisrundor"),
+# where or at what ("skyttebanan", "dansskolan", "hockeymatcher", "fiskeresor",
+# "fotbollsträning", "gitarrspel").
 # Accent-folded, longest first; a linking "s" before a suffix is dropped too.
 _FRAME_PREFIX_WORDS = """kvalls morgon formiddags eftermiddags helg lordags sondags fredags
     vardags sommar vinter var host jul pask familje motions nyborjar amator hobby fritids"""
 _FRAME_SUFFIX_WORDS = """klubben klubbar klubb laget lag ganget gang gruppen grupper grupp
     kvallar kvallen kvall traffar traffen traff turer turen tur rundor rundan runda kursen
     kurser kurs foreningen forening sallskapet cirkeln cirkel helger helgen stunder stund
-    passet pass lektioner lektion intresse intresset"""
+    passet pass lektioner lektion intresse intresset intresserad klubbarna lagen gangen
+    grupperna kurserna traffarna turerna rundorna kvallarna traning traningen traningar
+    matcher matchen match resor resan resa program programmet spelet spel tavlingar
+    tavlingen tavling festivaler festivalen festival banan bana skolan skola dagar dagen
+    evenemang besoken besok"""
 _FRAME_PREFIXES = sorted(
     _FRAME_PREFIX_WORDS.split(),
     key=len,
@@ -143,6 +150,9 @@ class InterestNormalizer(BaseEstimator):
         Split Swedish compounds into head and modifier.
     cache_size:
         How many distinct raw words to remember; the cache is emptied when full.
+    spelling:
+        Read an unknown rare word as the most frequent Swedish or English word one slip
+        away (word frequencies from wordfreq): "skkytte" -> "skytte".
     exclude_terms:
         Words to leave out of the taxonomy's terms (with every term that stems the same),
         for measuring how the normaliser copes with wording it has never seen. Labels stay.
@@ -155,11 +165,13 @@ class InterestNormalizer(BaseEstimator):
         compounds: bool = True,
         cache_size: int = 200_000,
         exclude_terms: tuple[str, ...] = (),
+        spelling: bool = True,
     ) -> None:
         self.taxonomy_path = taxonomy_path
         self.fuzzy = fuzzy
         self.compounds = compounds
         self.cache_size = cache_size
+        self.spelling = spelling
         self.exclude_terms = exclude_terms
 
     # ------------------------------------------------------------------ fitting
@@ -460,7 +472,9 @@ class InterestNormalizer(BaseEstimator):
             for n in self._compound(raw, text)
         ]
 
-    def _match_part(self, raw: str, cleaned: str) -> list[NormalizedInterest]:
+    def _match_part(
+        self, raw: str, cleaned: str, corrected: bool = False
+    ) -> list[NormalizedInterest]:
         found = self._lookup(cleaned)
         if found is not None:
             return [self._canonical(raw, found[0], found[1], found[2])]
@@ -494,7 +508,31 @@ class InterestNormalizer(BaseEstimator):
                     per_word.setdefault(item.key, item)
             if per_word:
                 return list(per_word.values())
+        if self.fuzzy and self.spelling and not corrected:
+            respelt = self._respelt(raw, target)
+            if respelt:
+                return respelt
         return self._free(raw, target, core)
+
+    def _respelt(self, raw: str, text: str) -> list[NormalizedInterest]:
+        """``text`` read with its misspelt words corrected ("skkytte" -> "skytte")."""
+        words = text.split()
+        fixed = [lexicon().correct(w) or w for w in words]
+        if fixed == words:
+            return []
+        found = self._match_part(raw, " ".join(fixed), corrected=True)
+        return [
+            NormalizedInterest(
+                raw=n.raw,
+                canonical_id=n.canonical_id,
+                tag=n.tag if n.canonical_id is not None else text,
+                confidence=round(n.confidence * 0.9, 3),
+                key=n.key,
+                sensitive=n.sensitive or self.is_sensitive(text),
+                method=n.method if n.method == "free" else "spelling",
+            )
+            for n in found
+        ]
 
     def _unframed(self, raw: str, token: str) -> tuple[list[NormalizedInterest], str]:
         """The pastime inside a framing compound: "innebandylaget" -> innebandy.

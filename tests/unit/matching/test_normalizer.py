@@ -75,9 +75,10 @@ def test_inflected_forms(word: str, expected: str) -> None:
         ("kvällspromenader", {"walking"}),
         ("barnkör", {"choir", "children_activities"}),
         ("hockeymatcherna", {"ice_hockey"}),
-        # Head and modifier both carry meaning.
-        ("fotbollsträning", {"fitness", "football"}),
-        ("bandyträning", {"fitness", "bandy"}),
+        # Training, a match, a trip frame the sport or place they are of.
+        ("fotbollsträning", {"football"}),
+        ("bandyträning", {"bandy"}),
+        ("fiskeresor", {"fishing"}),
     ],
 )
 def test_compounds(word: str, expected: set[str]) -> None:
@@ -266,7 +267,7 @@ def test_excluded_terms_are_not_known_but_labels_are() -> None:
     ("word", "expected"),
     [
         ("stjärnskådare", "astronomy"),  # the doer of stjärnskådning
-        ("keramiker", "pottery"),
+        ("täljare", "wood_carving"),
         ("broderier", "embroidery"),
         ("orienterarna", "orienteering"),
     ],
@@ -293,3 +294,34 @@ def test_free_tags_meet_without_their_framing_parts_and_derivations() -> None:
     assert len({tuple(k) for k in keys.values()}) == 1, keys
     [key] = keys["quibbroska"]
     assert key.startswith("~")
+
+
+def test_a_misspelt_unknown_word_is_read_as_the_word_it_misspells() -> None:
+    from matching.lexicon import lexicon
+
+    assert lexicon().correct("skkytte") == "skytte"
+    assert lexicon().correct("skytte") is None  # a word, not a typo
+    normalizer = InterestNormalizer(exclude_terms=("skytte", "skyttet")).fit()
+    # Both spellings meet as one free tag, which is shown as written.
+    [typed] = normalizer.normalize(["skkytte"])
+    [right] = normalizer.normalize(["skytte"])
+    assert typed.key == right.key and typed.tag == "skkytte"
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("Vasaloppet", "cross_country_skiing"),
+        ("hembygdsföreningen", "local_history"),
+        ("Allsvenskan", "football"),
+        ("Friskis & Svettis", "group_training"),
+        ("kolonilott", "gardening"),
+        ("pimpelfiskare", "fishing"),
+        ("Sportfiskarna", "fishing"),
+        ("SPF Seniorerna", "senior_club"),
+        ("pubquiz", "quiz"),
+        ("bakluckeloppis", "flea_markets"),
+    ],
+)
+def test_clubs_events_and_places_name_their_pastime(word: str, expected: str) -> None:
+    assert ids(word) == {expected}
