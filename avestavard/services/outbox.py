@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.models import AuditAction, OutboxMessage, OutboxStatus
 from avestavard.models.mail import DUE_STATUSES
-from avestavard.services import accounts, matches, profiles, sign_in
+from avestavard.services import accounts, matches, my_registration, profiles, sign_in
 from avestavard.services.audit import Actor, record
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.mail import AUDIT_SUBJECT, REDACTED_TOKEN, reply_codes
@@ -178,9 +178,9 @@ def _link_is_live(session: Session, url: str, token: str, *, now: datetime, conf
 
 
 def link_is_spent(session: Session, url: str, token: str, *, now: datetime, config: Any) -> bool:
-    """True when a single-use or short-lived link can no longer be used (used, replaced or
-    too old): set a password, answer a match, confirm a registration, sign in. Links that
-    stay usable for long ("Min anmälan", unsubscribe, follow-up) are never spent here."""
+    """True when a link can no longer be used (used, replaced or too old): set a password,
+    answer a match or a follow-up, confirm a registration, sign in, "Min anmälan". An
+    unsubscribe link never expires, so it is never spent here."""
     if "/matchning/svar/" in url or url.endswith("/password/"):
         return not _link_is_live(session, url, token, now=now, config=config)
     try:
@@ -189,7 +189,13 @@ def link_is_spent(session: Session, url: str, token: str, *, now: datetime, conf
             profiles.check_confirmation_token(session, token, now=now, settings=settings)
         elif url.endswith("/login/link/"):
             sign_in.check_sign_in_link(session, token, now=now)
-    except ValidationFailed:
+        elif url.endswith("/matchning/uppfoljning/"):
+            match_settings = matches.MatchSettings.from_config(config)
+            matches.check_follow_up_link(session, token, now=now, settings=match_settings)
+        elif url.endswith("/min-anmalan/"):
+            own_settings = my_registration.MyRegistrationSettings.from_config(config)
+            my_registration.newcomer_for_link(session, token, now=now, settings=own_settings)
+    except (ValidationFailed, NotFound, Conflict):  # how each check refuses a link
         return True
     return False
 
@@ -207,7 +213,14 @@ def redact_spent_links(session: Session, text: str, *, now: datetime, config: An
 
 
 # Where a stored message may hold a single-use or short-lived link.
-_SPENDABLE_PATHS = ("/password/", "/matchning/svar/", "/register/confirm/", "/login/link/")
+_SPENDABLE_PATHS = (
+    "/password/",
+    "/matchning/svar/",
+    "/matchning/uppfoljning/",
+    "/register/confirm/",
+    "/login/link/",
+    "/min-anmalan/",
+)
 # Messages that will not be sent again as they are: their links are the recipient's copy only.
 _FINAL = (OutboxStatus.SENT, OutboxStatus.CANCELLED)
 

@@ -5,7 +5,7 @@
   after the record last changed;
 - mail that is done with (sent, failed, cancelled), OUTBOX_RETENTION_DAYS after it was sent or
   queued: its body names people; before that, the tokens of its links once they are used or
-  expired (set a password, answer, confirm, sign in);
+  expired (set a password, answer, follow-up, confirm, sign in, "Min anmälan");
 - an uploaded register extract or Excel database nobody confirmed, after UPLOAD_MAX_AGE_HOURS;
 - the copies of letter batches (PDF and CSV) in the batch folder, LETTER_BATCH_RETENTION_MONTHS
   after their run (the database copy is purged by the letters job on the same schedule).

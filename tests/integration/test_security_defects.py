@@ -1181,3 +1181,37 @@ def test_defect_11_error_logs_hold_no_link_secret(app, tmp_path):
         app.logger.removeHandler(handler)
     assert "Exception on /min-anmalan/[redacted]/andra [GET]" in stream.getvalue()
     assert token not in stream.getvalue()
+
+
+def test_defect_11_registration_mail_loses_its_links_once_spent(app, client):
+    from datetime import UTC, datetime, timedelta
+
+    from avestavard.models import OutboxStatus
+    from avestavard.services.retention import purge_expired
+    from tests.integration.test_profiles_register import confirm_link
+
+    assert post_registration(client).status_code == 302
+    with app.app_context():
+        mail = db.session.scalars(select(OutboxMessage)).one()
+        mail.status, mail.sent_at = OutboxStatus.SENT, datetime.now(UTC)
+        db.session.commit()
+        link = confirm_link(mail)
+        mail_id = mail.id
+    confirm_token = link.split("/register/confirm/")[1].split("?")[0]
+
+    def body() -> str:
+        with app.app_context():
+            return db.session.get(OutboxMessage, mail_id).body_text
+
+    my_token = body().split("/min-anmalan/")[1].split("?")[0]
+    page = client.get(link)
+    client.post(link, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    # Used: the confirmation link's token goes at once; "Min anmälan" still works, so it stays.
+    assert confirm_token not in body() and "/register/confirm/[…]" in body()
+    assert my_token in body()
+    # Expired: the nightly retention takes the rest.
+    later = datetime.now(UTC) + timedelta(days=app.config["MY_REGISTRATION_LINK_DAYS"] + 1)
+    with app.app_context():
+        assert purge_expired(db.session, later).redacted_mail == 1
+        db.session.commit()
+    assert my_token not in body() and "/min-anmalan/[…]" in body()
