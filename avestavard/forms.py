@@ -13,6 +13,8 @@ import flask_wtf
 from flask_babel import lazy_gettext as _l
 from wtforms import Field
 
+from avestavard.errors import ValidationFailed
+
 
 def _leaf_fields(fields: Any) -> Iterator[Field]:
     for field in fields:
@@ -54,3 +56,17 @@ class FlaskForm(flask_wtf.FlaskForm):
 class CsrfOnlyForm(FlaskForm):
     """A form with only the CSRF token: a button that changes something, or a form whose fields
     are rendered elsewhere (the registration form as a first visitor sees it)."""
+
+
+def show_service_errors(form: Any, exc: ValidationFailed) -> bool:
+    """Put a service's field errors next to the fields they name, after what the form found.
+
+    Returns whether any was shown: an error naming no field of the form is the caller's to show
+    (a flash message). The caller rolls the session back.
+    """
+    shown = False
+    for name, message in exc.errors.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+            shown = True
+    return shown

@@ -17,6 +17,7 @@ from avestavard.admin import bp
 from avestavard.admin.users_forms import AccountActionForm, NewAccountForm
 from avestavard.errors import Conflict, ValidationFailed
 from avestavard.extensions import db
+from avestavard.forms import show_service_errors
 from avestavard.models import Role
 from avestavard.security import admin_required
 from avestavard.services.accounts import (
@@ -66,8 +67,7 @@ def new_user() -> str | tuple[str, int]:
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                form[name].errors = [*form[name].errors, message]
+            show_service_errors(form, exc)
         else:
             db.session.commit()
             return _show_link(link, new_account=True)

@@ -16,6 +16,7 @@ from avestavard.auth.password_forms import ChangePasswordForm, SetPasswordForm
 from avestavard.auth.views import bp, home_for
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
+from avestavard.forms import show_service_errors
 from avestavard.services.accounts import (
     AccountSettings,
     change_own_password,
@@ -26,8 +27,7 @@ from avestavard.services.accounts import (
 
 def _put_errors(form: SetPasswordForm | ChangePasswordForm, exc: ValidationFailed) -> None:
     db.session.rollback()
-    for name, message in exc.errors.items():
-        form[name].errors = [*form[name].errors, message]
+    show_service_errors(form, exc)
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])

@@ -37,6 +37,7 @@ from avestavard.auth.steps import (
 from avestavard.auth.views import _login_limit, bp
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db, limiter
+from avestavard.forms import show_service_errors
 from avestavard.models import User, utcnow
 from avestavard.services import two_factor
 
@@ -60,8 +61,7 @@ def _refused(response: Response) -> bool:
 
 def _put_errors(form: CodeForm | EnrolForm | TwoFactorChangeForm, exc: ValidationFailed) -> None:
     db.session.rollback()
-    for name, message in exc.errors.items():
-        form[name].errors = [*form[name].errors, message]
+    show_service_errors(form, exc)
 
 
 def qr_code_svg(uri: str, label: str) -> Markup:

@@ -14,6 +14,7 @@ from avestavard.coordinator.newcomer_new_forms import NewNewcomerForm
 from avestavard.coordinator.profiles import newcomer_input
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
+from avestavard.forms import show_service_errors
 from avestavard.security import coordinator_required
 from avestavard.services.newcomer_intake import (
     find_existing_newcomer,
@@ -38,8 +39,7 @@ def new_newcomer() -> Response | tuple[str, int] | str:
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                form[name].errors = [*form[name].errors, message]
+            show_service_errors(form, exc)
             # Offer the person we already have (the coordinator may open them: that is logged).
             existing = find_existing_newcomer(
                 db.session, email=form.email.data, phone=form.phone.data

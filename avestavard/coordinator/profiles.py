@@ -24,6 +24,7 @@ from avestavard.coordinator.profiles_forms import (
 )
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
+from avestavard.forms import show_service_errors
 from avestavard.models import Host, HostStatus, NewcomerStatus, utcnow
 from avestavard.public.register_forms import host_answers, newcomer_answers, parse_birth_year
 from avestavard.security import coordinator_required
@@ -48,12 +49,7 @@ from avestavard.services.profiles import (
 def _show_errors(form: Any, exc: ValidationFailed) -> None:
     """Put a service's field errors next to the fields (others go to a flash message)."""
     db.session.rollback()
-    shown = False
-    for name, message in exc.errors.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-            shown = True
-    if not shown:
+    if not show_service_errors(form, exc):
         flash(exc.message, "error")
 
 

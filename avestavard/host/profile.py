@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
+from avestavard.forms import show_service_errors
 from avestavard.host import bp
 from avestavard.host.profile_forms import HostSelfForm, PauseForm
 from avestavard.public.register_forms import host_answers
@@ -62,9 +63,7 @@ def edit_profile() -> Response | tuple[str, int]:
             update_host_profile(db.session, current_user, data)
         except ValidationFailed as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                if name in form:
-                    form[name].errors = [*form[name].errors, message]
+            show_service_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Din profil är sparad."), "success")

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import csrf, db, limiter
+from avestavard.forms import show_service_errors
 from avestavard.models import Newcomer
 from avestavard.public import bp
 from avestavard.public.my_registration_forms import ButtonForm, LinkRequestForm, OwnAnswersForm
@@ -139,8 +140,7 @@ def my_registration_edit(token: str) -> Response | str | tuple[str, int]:
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                form[name].errors = [*form[name].errors, message]
+            show_service_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Tack! Dina ändringar är sparade."), "success")

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db, limiter
+from avestavard.forms import show_service_errors
 from avestavard.public import bp
 from avestavard.public.pages_forms import AccessibilityReportForm
 from avestavard.security import is_safe_next
@@ -41,8 +42,7 @@ def accessibility() -> Response | tuple[str, int]:
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                form[name].errors = [*form[name].errors, message]
+            show_service_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Tack! Vi har fått din rapport."), "success")

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import csrf, db, limiter
-from avestavard.forms import CsrfOnlyForm
+from avestavard.forms import CsrfOnlyForm, show_service_errors
 from avestavard.public import bp
 from avestavard.public.register_forms import RegistrationForm, newcomer_answers
 from avestavard.services.my_registration import MyRegistrationSettings, link_token
@@ -118,8 +118,7 @@ def register() -> Response | tuple[str, int]:
             break
         except ValidationFailed as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                form[name].errors = [*form[name].errors, message]
+            show_service_errors(form, exc)
             return _render_form(form, 400)
         except IntegrityError:
             # The same address sent twice at the same moment: the second attempt finds the
