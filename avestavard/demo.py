@@ -12,7 +12,8 @@ A coordinator who logs in finds every part of the product in use:
   introduced this week whose introduction email bounced; two pairs introduced about 40 days ago,
   one met (both answered the follow-up: fit 5), in the other the newcomer answered "we have not
   met", fit 2 (highlighted on the matches page); one host declined with a reason; one match
-  ended; the coordinator's notes on the pages of two newcomers and a host;
+  ended; the coordinator's notes on the pages of two newcomers and a host; the newcomer who
+  had waited longest paused the registration yesterday evening ("not now, maybe in spring");
 - the outbox: the emails of those steps, sent; one refused by the server (550), one whose fate is
   unknown; today's welcome letter by email waiting for the sender;
 - welcome letters: 60 households that moved to Avesta in the last 15 months, imported month by
@@ -92,6 +93,7 @@ from avestavard.services.matches import (
     record_follow_up_answer,
     send_follow_ups,
 )
+from avestavard.services.my_registration import pause
 from avestavard.services.notes import PersonKind, add_note
 from avestavard.services.profiles import set_interests
 from avestavard.services.users import create_user
@@ -451,6 +453,7 @@ def load_demo(
     demo.history(months=HISTORY_MONTHS)
     demo.newcomers(max(newcomers - len(_STORY), 0))
     demo.story()
+    demo.pause_one(demo.day(1, 19, 20))
     demo.settle_outbox()
     demo.letters(households)
     demo.recompute(demo.now)
@@ -885,6 +888,23 @@ class _Demo:
             introduced=introduced,
             accepted=accepted,
         )
+
+    def pause_one(self, moment: datetime) -> None:
+        """The newcomer who has waited longest (not one of the story's) pauses from "Min
+        anmälan" at ``moment`` (after the story's last step): not now, maybe in spring."""
+        story = {newcomer.id for newcomer in self.story_newcomers.values()}
+        waiting = [
+            newcomer
+            for newcomer in self.session.scalars(
+                select(Newcomer)
+                .where(Newcomer.status == NewcomerStatus.WAITING)
+                .order_by(Newcomer.confirmed_at, Newcomer.id)
+            )
+            if newcomer.id not in story and newcomer.confirmed_at is not None
+        ]
+        if waiting and waiting[0].confirmed_at is not None and waiting[0].confirmed_at < moment:
+            with self.at(moment):
+                pause(self.session, waiting[0], now=moment)
 
     def note(self, kind: PersonKind, person_id: int, text: str, moment: datetime) -> None:
         """A coordinator's note on a host or a newcomer, written at ``moment``."""

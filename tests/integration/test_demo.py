@@ -331,6 +331,17 @@ def test_demo_gives_the_figures_months_of_history(app: Flask) -> None:
         # the earlier newcomers have left: they neither wait nor hold a host's place
         assert figures["matches"]["ended"] >= created.earlier_newcomers
         assert figures["newcomers"]["waiting"] == _count_waiting()
+        # one newcomer paused yesterday evening: counted as paused, without proposals
+        assert figures["newcomers"]["paused"] == 1
+        paused = db.session.scalars(
+            select(Newcomer).where(Newcomer.status == NewcomerStatus.PAUSED)
+        ).one()
+        assert paused.paused_at == datetime.combine(
+            NOW.date() - timedelta(days=1), time(19, 20), tzinfo=UTC
+        )
+        assert not db.session.scalars(
+            select(MatchProposal).where(MatchProposal.newcomer_id == paused.id)
+        ).all()
         db.session.rollback()
 
 
