@@ -27,24 +27,18 @@ from wtforms.validators import (
 from avestavard.forms import FlaskForm
 from avestavard.models import HostStatus, NewcomerStatus
 from avestavard.public.register_forms import (
-    FREE_TEXT_MAX,
+    HOST_CONTACT_LANGUAGES,
     LocalDateField,
     MultiCheckboxField,
-    area_choices,
+    ProfileChecks,
     check_email,
-    check_phone,
-    household_choices,
-    language_choices,
+    free_text,
     own_language_name,
-    parse_birth_year,
+    set_profile_choices,
 )
 
 
-def _text(label: Any) -> TextAreaField:
-    return TextAreaField(label, validators=[Optional(), Length(max=FREE_TEXT_MAX)])
-
-
-class HostInterviewForm(FlaskForm):
+class HostInterviewForm(ProfileChecks, FlaskForm):
     """A host interview, following the municipality's interview guide."""
 
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i namnet.")), Length(max=200)])
@@ -56,10 +50,10 @@ class HostInterviewForm(FlaskForm):
     languages = MultiCheckboxField(_l("Språk"))
     preferred_language = SelectField(_l("Språk för e-post"), default="sv")
     interests = TextAreaField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
-    past = _text(_l("Dåtid: var kommer värden från, vad har hen gjort?"))
-    present = _text(_l("Nutid: hur ser livet ut nu?"))
-    future = _text(_l("Framtid: vad hoppas värden på?"))
-    thoughts = _text(_l("Tankar kring uppdraget"))
+    past = free_text(_l("Dåtid: var kommer värden från, vad har hen gjort?"))
+    present = free_text(_l("Nutid: hur ser livet ut nu?"))
+    future = free_text(_l("Framtid: vad hoppas värden på?"))
+    thoughts = free_text(_l("Tankar kring uppdraget"))
     capacity = IntegerField(
         _l("Kan ta emot (antal nyinflyttade)"),
         default=1,
@@ -75,27 +69,12 @@ class HostInterviewForm(FlaskForm):
 
     def __init__(self, *args: Any, extra_languages: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.area.choices = area_choices()
-        self.household.choices = household_choices()
-        self.languages.choices = language_choices(extra_languages)
-        self.preferred_language.choices = [("sv", "Svenska"), ("en", "English")]
+        set_profile_choices(self, HOST_CONTACT_LANGUAGES, extra_languages)
         self.status.choices = [
             (HostStatus.ACTIVE.value, str(_l("Aktiv"))),
             (HostStatus.PAUSED.value, str(_l("Pausad"))),
             (HostStatus.DECLINED.value, str(_l("Avböjt"))),
         ]
-
-    def validate_email(self, field: Any) -> None:
-        """A valid address when given."""
-        check_email(field)
-
-    def validate_phone(self, field: Any) -> None:
-        """A phone number we can call, when given."""
-        check_phone(field)
-
-    def validate_birth_year(self, field: Any) -> None:
-        """A birth year by the import's rule, not in the future."""
-        parse_birth_year(field.data)
 
     def validate_paused_until(self, field: Any) -> None:
         """A paused host needs no date, but a date needs the paused status."""
@@ -103,7 +82,7 @@ class HostInterviewForm(FlaskForm):
             raise ValidationError(str(_l("Ett datum gäller bara när status är Pausad.")))
 
 
-class NewcomerEditForm(FlaskForm):
+class NewcomerEditForm(ProfileChecks, FlaskForm):
     """A coordinator's corrections to a newcomer's profile."""
 
     name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i namnet.")), Length(max=200)])
@@ -117,10 +96,10 @@ class NewcomerEditForm(FlaskForm):
     birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=20)])
     languages = MultiCheckboxField(_l("Språk"))
     interests = TextAreaField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
-    past = _text(_l("Dåtid"))
-    present = _text(_l("Nutid"))
-    future = _text(_l("Framtid"))
-    wishes = _text(_l("Önskemål om värd"))
+    past = free_text(_l("Dåtid"))
+    present = free_text(_l("Nutid"))
+    future = free_text(_l("Framtid"))
+    wishes = free_text(_l("Önskemål om värd"))
     status = SelectField(_l("Status"))
 
     def __init__(
@@ -132,12 +111,11 @@ class NewcomerEditForm(FlaskForm):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        self.area.choices = area_choices()
-        self.household.choices = household_choices()
-        self.languages.choices = language_choices(extra_languages)
-        self.preferred_language.choices = [
-            (c, own_language_name(c)) for c in languages_offered or ["sv", "en", "ar"]
-        ]
+        set_profile_choices(
+            self,
+            [(c, own_language_name(c)) for c in languages_offered or ["sv", "en", "ar"]],
+            extra_languages,
+        )
         statuses = [
             (NewcomerStatus.UNCONFIRMED.value, str(_l("Ej bekräftad"))),
             (NewcomerStatus.WAITING.value, str(_l("Väntar på värd"))),
@@ -147,18 +125,6 @@ class NewcomerEditForm(FlaskForm):
         if matched:
             statuses = [(NewcomerStatus.MATCHED.value, str(_l("Matchad")))]
         self.status.choices = statuses
-
-    def validate_email(self, field: Any) -> None:
-        """A valid address when given."""
-        check_email(field)
-
-    def validate_phone(self, field: Any) -> None:
-        """A phone number we can call, when given."""
-        check_phone(field)
-
-    def validate_birth_year(self, field: Any) -> None:
-        """A birth year by the import's rule, not in the future."""
-        parse_birth_year(field.data)
 
 
 class HostAccountForm(FlaskForm):

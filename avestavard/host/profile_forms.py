@@ -10,21 +10,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from avestavard.forms import FlaskForm
 from avestavard.public.register_forms import (
-    FREE_TEXT_MAX,
+    HOST_CONTACT_LANGUAGES,
     LocalDateField,
     MultiCheckboxField,
-    area_choices,
-    check_phone,
-    household_choices,
-    language_choices,
+    ProfileChecks,
+    free_text,
+    set_profile_choices,
 )
 
 
-def _text(label: Any) -> TextAreaField:
-    return TextAreaField(label, validators=[Optional(), Length(max=FREE_TEXT_MAX)])
-
-
-class HostSelfForm(FlaskForm):
+class HostSelfForm(ProfileChecks, FlaskForm):
     """What hosts may change themselves (name, email and status go through a coordinator)."""
 
     phone = TelField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
@@ -33,10 +28,10 @@ class HostSelfForm(FlaskForm):
     languages = MultiCheckboxField(_l("Språk du talar"))
     preferred_language = SelectField(_l("Språk för e-post"), default="sv")
     interests = TextAreaField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
-    past = _text(_l("Var kommer du från och vad har du gjort?"))
-    present = _text(_l("Hur ser ditt liv ut nu?"))
-    future = _text(_l("Vad hoppas du på som värd?"))
-    thoughts = _text(_l("Tankar kring uppdraget"))
+    past = free_text(_l("Var kommer du från och vad har du gjort?"))
+    present = free_text(_l("Hur ser ditt liv ut nu?"))
+    future = free_text(_l("Vad hoppas du på som värd?"))
+    thoughts = free_text(_l("Tankar kring uppdraget"))
     capacity = IntegerField(
         _l("Hur många nyinflyttade kan du ta emot?"),
         validators=[
@@ -47,14 +42,7 @@ class HostSelfForm(FlaskForm):
 
     def __init__(self, *args: Any, extra_languages: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.area.choices = area_choices()
-        self.household.choices = household_choices()
-        self.languages.choices = language_choices(extra_languages)
-        self.preferred_language.choices = [("sv", "Svenska"), ("en", "English")]
-
-    def validate_phone(self, field: Any) -> None:
-        """A phone number the coordinators can call."""
-        check_phone(field)
+        set_profile_choices(self, HOST_CONTACT_LANGUAGES, extra_languages)
 
 
 class PauseForm(FlaskForm):

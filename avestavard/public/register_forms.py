@@ -107,6 +107,26 @@ def contact_language_choices() -> list[tuple[str, str]]:
     return [(c, own_language_name(c)) for c in current_app.config["PUBLIC_LANGUAGES"]]
 
 
+# Hosts get their email in Swedish or English.
+HOST_CONTACT_LANGUAGES = [("sv", "Svenska"), ("en", "English")]
+
+
+def set_profile_choices(
+    form: Any, contact_languages: list[tuple[str, str]], extra_languages: list[str] | None = None
+) -> None:
+    """Fill a profile form's choices: area, household, the languages spoken (the common ones
+    and ``extra_languages``, the person's own) and the language to be written to in."""
+    form.area.choices = area_choices()
+    form.household.choices = household_choices()
+    form.languages.choices = language_choices(extra_languages)
+    form.preferred_language.choices = contact_languages
+
+
+def free_text(label: Any) -> TextAreaField:
+    """One of a profile's free texts (past, present, future, wishes, thoughts)."""
+    return TextAreaField(label, validators=[Optional(), Length(max=FREE_TEXT_MAX)])
+
+
 def parse_birth_year(raw: str | None) -> int | None:
     """The birth year in what was typed, or None when empty.
 
@@ -193,7 +213,24 @@ def check_phone(field: Any) -> None:
         ) from exc
 
 
-class RegistrationForm(FlaskForm):
+class ProfileChecks:
+    """The checks of the contact and birth year fields every profile form shares (mixed into
+    the forms; WTForms runs each one only on a form that has its field)."""
+
+    def validate_email(self, field: Any) -> None:
+        """A valid address when given."""
+        check_email(field)
+
+    def validate_phone(self, field: Any) -> None:
+        """A phone number we can call, when given."""
+        check_phone(field)
+
+    def validate_birth_year(self, field: Any) -> None:
+        """A birth year by the import's rule, not in the future."""
+        parse_birth_year(field.data)
+
+
+class RegistrationForm(ProfileChecks, FlaskForm):
     """What a newcomer tells us, in the order of the interview guide."""
 
     name = StringField(
@@ -213,20 +250,10 @@ class RegistrationForm(FlaskForm):
     birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=20)])
     languages = MultiCheckboxField(_l("Språk du talar"))
     interests = StringField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
-    past = TextAreaField(
-        _l("Var kommer du från och vad gjorde du förut?"),
-        validators=[Optional(), Length(max=FREE_TEXT_MAX)],
-    )
-    present = TextAreaField(
-        _l("Hur ser ditt liv ut nu?"), validators=[Optional(), Length(max=FREE_TEXT_MAX)]
-    )
-    future = TextAreaField(
-        _l("Vad hoppas du på?"), validators=[Optional(), Length(max=FREE_TEXT_MAX)]
-    )
-    wishes = TextAreaField(
-        _l("Önskemål om din värd (frivilligt)"),
-        validators=[Optional(), Length(max=FREE_TEXT_MAX)],
-    )
+    past = free_text(_l("Var kommer du från och vad gjorde du förut?"))
+    present = free_text(_l("Hur ser ditt liv ut nu?"))
+    future = free_text(_l("Vad hoppas du på?"))
+    wishes = free_text(_l("Önskemål om din värd (frivilligt)"))
     privacy_consent = BooleanField(
         _l("Jag har läst hur mina personuppgifter behandlas och vill anmäla mig."),
         validators=[DataRequired(_l("Kryssa i rutan för att kunna skicka anmälan."))],
@@ -234,26 +261,15 @@ class RegistrationForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.area.choices = area_choices()
-        self.household.choices = household_choices()
-        self.languages.choices = language_choices()
-        self.preferred_language.choices = contact_language_choices()
+        set_profile_choices(self, contact_language_choices())
 
     def validate_email(self, field: Any) -> None:
         """A valid address, and email or phone (at least one) so we can reach the person."""
-        check_email(field)
+        super().validate_email(field)
         if not (field.data or "").strip() and not (self.phone.data or "").strip():
             raise ValidationError(
                 str(_l("Fyll i e-postadress eller telefonnummer, så att vi kan nå dig."))
             )
-
-    def validate_phone(self, field: Any) -> None:
-        """A phone number we can call."""
-        check_phone(field)
-
-    def validate_birth_year(self, field: Any) -> None:
-        """A birth year by the import's rule, not in the future."""
-        parse_birth_year(field.data)
 
     def validate_moved_in(self, field: Any) -> None:
         """Not more than a year ahead (a typo in the year, most often)."""
