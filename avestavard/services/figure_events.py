@@ -62,27 +62,6 @@ def local_day(moment: datetime | date) -> date:
     return moment
 
 
-def _event(
-    kind: FigureKind,
-    on: datetime | date,
-    *,
-    value: int = 1,
-    channel: str | None = None,
-    stage: int | None = None,
-    since: date | None = None,
-) -> FigureEvent:
-    day = local_day(on)
-    return FigureEvent(
-        kind=kind.value,
-        occurred_on=day,
-        month=day.strftime("%Y-%m"),
-        value=value,
-        channel=channel,
-        stage=stage,
-        since=since,
-    )
-
-
 def event_values(
     kind: FigureKind,
     on: datetime | date,
@@ -104,6 +83,11 @@ def event_values(
         "since": since,
         "recorded_at": utcnow(),
     }
+
+
+def _event(kind: FigureKind, on: datetime | date, **dims: Any) -> FigureEvent:
+    """One event as a row to add to the session (``dims`` as :func:`event_values` takes them)."""
+    return FigureEvent(**event_values(kind, on, **dims))
 
 
 def record_letter(session: Session, *, stage: int, channel: str, run_date: date) -> None:
