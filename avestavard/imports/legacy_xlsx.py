@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO, Literal, TypedDict
+from typing import Any, BinaryIO, Literal, TypeVar
 from xml.etree.ElementTree import ParseError
 
 import openpyxl
@@ -119,16 +119,16 @@ class SheetInfo:
     columns: tuple[tuple[str, str, str | None], ...]  # (letter, header, field or None)
 
 
-@dataclass(frozen=True, slots=True)
-class HostRecord:
-    """One host (AvestaVärd), after duplicates were merged, ready to be saved.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersonRecord:
+    """What a host's and a newcomer's record share.
 
-    ``key`` identifies the host inside this import (its email, else its phone, else
+    ``key`` identifies the person inside this import (their email, else their phone, else
     ``name:<name key>``); matches refer to it. Text fields are ``""`` when empty, other fields
-    ``None``. ``capacity`` is ``None`` when the sheet did not say. ``extra`` holds values from
-    unknown columns and values that could not be normalised, by header, so nothing is lost.
-    ``other_contacts`` holds further phone numbers and emails (a second number in a cell, an
-    older address from a merged duplicate). ``kept_row`` is the row whose interview was kept.
+    ``None``. ``extra`` holds values from unknown columns and values that could not be
+    normalised, by header, so nothing is lost. ``other_contacts`` holds further phone numbers
+    and emails (a second number in a cell, an older address from a merged duplicate).
+    ``kept_row`` is the row whose interview was kept.
     """
 
     key: str
@@ -138,64 +138,49 @@ class HostRecord:
     birth_year: int | None
     languages: tuple[str, ...]
     preferred_language: str | None
+    area: str | None
+    address: str | None
+    household: HouseholdValue | None
+    interests_raw: tuple[str, ...]
+    past: str
+    present: str
+    future: str
+    notes: str
+    other_contacts: tuple[str, ...]
+    extra: Mapping[str, str]
+    source_rows: tuple[SourceRow, ...]
+    kept_row: SourceRow
+
+    @property
+    def name_key(self) -> str:
+        """The name as compared across rows (case, accents, blanks and hyphens ignored)."""
+        return name_key(self.name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostRecord(PersonRecord):
+    """One host (AvestaVärd), after duplicates were merged, ready to be saved.
+
+    ``capacity`` is ``None`` when the sheet did not say.
+    """
+
     capacity: int | None
     status: HostStatusValue
     paused_until: date | None
-    area: str | None
-    address: str | None
-    household: HouseholdValue | None
-    interests_raw: tuple[str, ...]
-    past: str
-    present: str
-    future: str
     thoughts: str
-    notes: str
     interviewer: str | None
     interviewed_on: date | None
-    other_contacts: tuple[str, ...]
-    extra: Mapping[str, str]
-    source_rows: tuple[SourceRow, ...]
-    kept_row: SourceRow
-
-    @property
-    def name_key(self) -> str:
-        """The name as compared across rows (case, accents, blanks and hyphens ignored)."""
-        return name_key(self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class NewcomerRecord:
-    """One newcomer who asked for a host, ready to be saved. Same conventions as
-    :class:`HostRecord`; ``status_raw`` is the sheet's status text, if it had one."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewcomerRecord(PersonRecord):
+    """One newcomer who asked for a host, ready to be saved; ``status_raw`` is the sheet's
+    status text, if it had one."""
 
-    key: str
-    name: str
-    email: str | None
-    phone: str | None
-    birth_year: int | None
-    languages: tuple[str, ...]
-    preferred_language: str | None
-    area: str | None
-    address: str | None
-    household: HouseholdValue | None
     moved_in: date | None
     registered_on: date | None
-    interests_raw: tuple[str, ...]
-    past: str
-    present: str
-    future: str
     wishes: str
     status_raw: str | None
-    notes: str
-    other_contacts: tuple[str, ...]
-    extra: Mapping[str, str]
-    source_rows: tuple[SourceRow, ...]
-    kept_row: SourceRow
-
-    @property
-    def name_key(self) -> str:
-        """The name as compared across rows (case, accents, blanks and hyphens ignored)."""
-        return name_key(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1057,35 +1042,17 @@ def _warn_people(merged: Sequence[_Merged], issues: _Collector, what: str) -> No
             seen_names[key] = kept
 
 
-class _PersonFields(TypedDict):
-    """The fields :class:`HostRecord` and :class:`NewcomerRecord` share."""
-
-    key: str
-    name: str
-    email: str | None
-    phone: str | None
-    birth_year: int | None
-    languages: tuple[str, ...]
-    preferred_language: str | None
-    area: str | None
-    address: str | None
-    household: HouseholdValue | None
-    interests_raw: tuple[str, ...]
-    past: str
-    present: str
-    future: str
-    notes: str
-    other_contacts: tuple[str, ...]
-    extra: Mapping[str, str]
-    source_rows: tuple[SourceRow, ...]
-    kept_row: SourceRow
+RecordT = TypeVar("RecordT", bound=PersonRecord)
 
 
-def _person_fields(person: _Merged, taken: set[str]) -> _PersonFields:
-    """The shared fields of one merged host or newcomer; its key is added to ``taken``."""
+def _person_record(
+    person: _Merged, taken: set[str], record_type: type[RecordT], **own: Any
+) -> RecordT:
+    """The record of one merged host or newcomer: the shared fields, and ``own`` (the
+    record type's own); its key is added to ``taken``."""
     kept = person.drafts[0]
     email, phone = person.optional_text("email"), person.optional_text("phone")
-    return _PersonFields(
+    return record_type(
         key=_record_key(email, phone, kept.name, taken),
         name=kept.name,
         email=email,
@@ -1105,6 +1072,7 @@ def _person_fields(person: _Merged, taken: set[str]) -> _PersonFields:
         extra=person.extra(),
         source_rows=person.sources,
         kept_row=kept.row.source,
+        **own,
     )
 
 
@@ -1118,8 +1086,10 @@ def _build_hosts(
     for person in merged:
         status = person.pick("status", "active")
         hosts.append(
-            HostRecord(
-                **_person_fields(person, taken),
+            _person_record(
+                person,
+                taken,
+                HostRecord,
                 capacity=person.optional_int("capacity"),
                 status=status if status in ("paused", "declined") else "active",
                 paused_until=person.optional_date("paused_until"),
@@ -1150,8 +1120,10 @@ def _build_newcomers(
     newcomers: list[NewcomerRecord] = []
     for person in merged:
         newcomers.append(
-            NewcomerRecord(
-                **_person_fields(person, taken),
+            _person_record(
+                person,
+                taken,
+                NewcomerRecord,
                 moved_in=person.optional_date("moved_in"),
                 registered_on=person.optional_date("registered_on"),
                 wishes=person.text("wishes"),
