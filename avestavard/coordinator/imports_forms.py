@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import HiddenField
+from wtforms.validators import DataRequired
 
 from avestavard.forms import FlaskForm
 
@@ -18,3 +20,9 @@ class LegacyUploadForm(FlaskForm):
             FileAllowed(["xlsx"], _l("Filen måste vara en Excelfil (.xlsx).")),
         ],
     )
+
+
+class LegacyConfirmForm(FlaskForm):
+    """Second step: import the workbook whose report was shown."""
+
+    token = HiddenField(validators=[DataRequired()])

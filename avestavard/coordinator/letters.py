@@ -60,12 +60,11 @@ from avestavard.services.letters import (
     preview_letter,
     reset_letter_text,
     save_letter_text,
-    stage_inmovers_upload,
-    take_pending_import,
     unlink_newcomer,
     view_household,
 )
 from avestavard.services.people import find_newcomers
+from avestavard.services.uploads import UploadKind, stage_upload, take_upload
 
 AGE_GROUP_LABELS = {
     "family": _l("Familj med barn"),
@@ -389,8 +388,13 @@ def letter_import() -> Any:
         return render_template("coordinator/letters/import.html", form=form), 422
     report = import_inmovers(db.session, parse, current_user)
     db.session.rollback()  # the dry run: nothing is kept until the coordinator confirms
-    pending = stage_inmovers_upload(
-        db.session, data, upload.filename or "inflyttade.csv", current_user, utcnow()
+    pending = stage_upload(
+        db.session,
+        UploadKind.INMOVERS,
+        data,
+        upload.filename or "inflyttade.csv",
+        current_user,
+        utcnow(),
     )
     db.session.commit()
     confirm = InmoversConfirmForm(formdata=None, token=pending.token)
@@ -412,7 +416,9 @@ def letter_import_confirm() -> Any:
     confirm = InmoversConfirmForm()
     if not confirm.validate_on_submit():
         abort(400)
-    data, file_name = take_pending_import(db.session, confirm.token.data or "", utcnow())
+    data, file_name = take_upload(
+        db.session, UploadKind.INMOVERS, confirm.token.data or "", utcnow()
+    )
     settings = _settings()
     parse = parse_inmovers(data, today=_today(), hash_key=settings.person_hash_key)
     report = import_inmovers(db.session, parse, current_user)

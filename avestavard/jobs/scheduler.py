@@ -135,8 +135,6 @@ def retention_job(app: Flask, session: Session, now: datetime) -> dict[str, Any]
             app.config.get("LETTER_BATCH_DIR") or Path(app.instance_path) / "letter_batches"
         ),
         batch_months=int(app.config["LETTER_BATCH_RETENTION_MONTHS"]),
-        upload_dir=Path(app.config.get("IMPORT_UPLOAD_DIR") or Path(app.instance_path) / "imports"),
-        upload_max_age=timedelta(hours=int(app.config["UPLOAD_MAX_AGE_HOURS"])),
     )
     return {"result": _plain(purge_expired(session, now)), "files": _plain(files)}
 

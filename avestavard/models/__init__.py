@@ -23,6 +23,7 @@ from avestavard.models.people import (
 from avestavard.models.profiles import RegistrationConfirmation as RegistrationConfirmation
 from avestavard.models.sign_in import SignInLink as SignInLink
 from avestavard.models.two_factor import RecoveryCode as RecoveryCode
+from avestavard.models.uploads import PendingUpload as PendingUpload
 from avestavard.models.users import Role, User
 
 __all__ = [

@@ -191,20 +191,3 @@ class LetterTextOverride(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     updated_by: Mapped[User | None] = relationship()
-
-
-class PendingInmoversImport(Base):
-    """An uploaded register extract between its dry-run report and the coordinator's confirm.
-
-    Holds personal identity numbers, so it is deleted on confirm and purged after a day.
-    """
-
-    __tablename__ = "pending_inmovers_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
-    file_name: Mapped[str] = mapped_column(String(200))
-    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

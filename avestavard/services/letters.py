@@ -23,7 +23,6 @@ import hmac
 import io
 import logging
 import re
-import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -48,7 +47,6 @@ from avestavard.models.letters import (
     LetterChannel,
     LetterHousehold,
     LetterTextOverride,
-    PendingInmoversImport,
     Resident,
 )
 from avestavard.services.audit import Actor, SystemActor, record
@@ -1057,49 +1055,6 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 
 # --------------------------------------------------------------------------- upload and preview
-
-
-PENDING_IMPORT_MAX_AGE = timedelta(days=1)
-
-
-def stage_inmovers_upload(
-    session: Session, data: bytes, file_name: str, actor: Actor, now: datetime
-) -> PendingInmoversImport:
-    """Keep an uploaded extract until the coordinator confirms it; older uploads are purged."""
-    session.execute(
-        delete(PendingInmoversImport).where(
-            PendingInmoversImport.created_at < now - PENDING_IMPORT_MAX_AGE
-        )
-    )
-    pending = PendingInmoversImport(
-        token=secrets.token_urlsafe(32),
-        file_name=file_name[:200],
-        data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by_id=actor.id,
-        created_at=now,
-    )
-    session.add(pending)
-    session.flush()
-    return pending
-
-
-def take_pending_import(session: Session, token: str, now: datetime) -> tuple[bytes, str]:
-    """The bytes and file name of a staged upload, which is deleted (it is imported once)."""
-    pending = session.scalar(
-        select(PendingInmoversImport).where(
-            PendingInmoversImport.token == token,
-            PendingInmoversImport.created_at >= now - PENDING_IMPORT_MAX_AGE,
-        )
-    )
-    if pending is None:
-        raise NotFound("Filen finns inte längre. Ladda upp den igen.")
-    data, name = pending.data, pending.file_name
-    if hashlib.sha256(data).hexdigest() != pending.sha256:
-        raise Conflict("Filen har ändrats sedan den lästes. Ladda upp den igen.")
-    session.delete(pending)
-    session.flush()
-    return data, name
 
 
 # The made-up household a preview shows unless a real one is asked for.

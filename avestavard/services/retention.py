@@ -32,9 +32,9 @@ from avestavard.models import (
     NewcomerStatus,
     OutboxMessage,
     OutboxStatus,
+    PendingUpload,
     RegistrationConfirmation,
 )
-from avestavard.models.letters import PendingInmoversImport
 from avestavard.models.mail import OutboxAttempt
 from avestavard.services import audit
 from avestavard.services.audit import SystemActor
@@ -131,7 +131,7 @@ def purge_expired(
     old_mail = _purge_old_mail(session, now - timedelta(days=mail_days))
     redacted_mail = redact_stored_links(session, now=now, config=config)
     uploads = session.execute(
-        delete(PendingInmoversImport).where(PendingInmoversImport.created_at < now - upload_max_age)
+        delete(PendingUpload).where(PendingUpload.created_at < now - upload_max_age)
     )
     summary = PurgeSummary(
         len(unconfirmed),
@@ -175,7 +175,6 @@ class FilePurge:
     """How many files :func:`purge_old_files` deleted."""
 
     batch_files: int
-    uploads: int
 
 
 def purge_old_files(
@@ -183,11 +182,9 @@ def purge_old_files(
     *,
     batch_dir: Path,
     batch_months: int,
-    upload_dir: Path,
-    upload_max_age: timedelta,
 ) -> FilePurge:
-    """Delete batch copies whose run is older than ``batch_months`` and uploaded workbooks
-    older than ``upload_max_age``. A sweep: missing folders are nothing to do."""
+    """Delete batch copies whose run is older than ``batch_months``. A sweep: a missing
+    folder is nothing to do."""
     cutoff = add_months(now, -batch_months).date()
     batch_files = 0
     if batch_dir.is_dir():
@@ -196,11 +193,4 @@ def purge_old_files(
             if found and date.fromisoformat(found[1]) < cutoff and path.is_file():
                 path.unlink(missing_ok=True)
                 batch_files += 1
-    uploads = 0
-    if upload_dir.is_dir():
-        oldest = (now - upload_max_age).timestamp()
-        for path in upload_dir.glob("*.xlsx"):
-            if path.is_file() and path.stat().st_mtime < oldest:
-                path.unlink(missing_ok=True)
-                uploads += 1
-    return FilePurge(batch_files=batch_files, uploads=uploads)
+    return FilePurge(batch_files=batch_files)

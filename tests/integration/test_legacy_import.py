@@ -5,13 +5,13 @@ save nothing, and workbooks written with other headers must import the same way.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 from sqlalchemy import func, select
 
 from avestavard.extensions import db
@@ -311,12 +311,17 @@ def test_not_a_workbook_is_refused(runner, tmp_path):
 # --------------------------------------------------------------------------- the upload page
 
 
-class TestUploadPage:
-    @pytest.fixture
-    def app_overrides(self, tmp_path):
-        return {"IMPORT_UPLOAD_DIR": str(tmp_path / "uploads")}
+def _hidden(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html) or re.search(
+        rf'type="hidden" name="{name}" value="([^"]+)"', html
+    )
+    assert found, name
+    return found[1]
 
-    def test_dry_run_report_then_confirm(self, app, coordinator_client, tmp_path):
+
+class TestUploadPage:
+    def test_dry_run_report_then_confirm(self, app, coordinator_client):
+        from avestavard.models import PendingUpload
         from tests.conftest import csrf_token_from
 
         page = coordinator_client.get("/coordinator/imports")
@@ -334,15 +339,14 @@ class TestUploadPage:
         assert "Provkörning av importen" in html
         assert "<td>AvestaVärdar</td><td>52</td><td>name missing</td>" in html
         assert count(app, Host) == 0  # nothing saved yet
-        uploads = list((tmp_path / "uploads").glob("*.xlsx"))
-        assert len(uploads) == 1
+        assert count(app, PendingUpload) == 1  # the file waits for the confirm
 
-        token = csrf_token_from(html)
-        done = coordinator_client.post("/coordinator/imports/confirm", data={"csrf_token": token})
+        confirm = {"csrf_token": csrf_token_from(html), "token": _hidden(html, "token")}
+        done = coordinator_client.post("/coordinator/imports/confirm", data=confirm)
         assert done.status_code == 200
         assert "Uppgifterna är sparade." in done.get_data(as_text=True)
         assert count(app, Host) == len(EXPECTED["hosts"])
-        assert list((tmp_path / "uploads").glob("*.xlsx")) == []
+        assert count(app, PendingUpload) == 0
         with app.app_context():
             labels = set(
                 db.session.scalars(
@@ -352,7 +356,7 @@ class TestUploadPage:
         assert labels == {"samordnare@avesta.example"}
 
         # confirming again finds no file: nothing is imported twice
-        again = coordinator_client.post("/coordinator/imports/confirm", data={"csrf_token": token})
+        again = coordinator_client.post("/coordinator/imports/confirm", data=confirm)
         assert again.status_code == 302
         assert count(app, Host) == len(EXPECTED["hosts"])
 

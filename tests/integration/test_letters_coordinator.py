@@ -16,13 +16,8 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from avestavard.extensions import db
-from avestavard.models import AuditEvent, Newcomer
-from avestavard.models.letters import (
-    LetterBatch,
-    LetterHousehold,
-    LetterTextOverride,
-    PendingInmoversImport,
-)
+from avestavard.models import AuditEvent, Newcomer, PendingUpload
+from avestavard.models.letters import LetterBatch, LetterHousehold, LetterTextOverride
 from tests.conftest import csrf_token_from, login
 from tests.integration.letters_support import SAMPLE_CSV, SAMPLE_TODAY, import_sample, run
 
@@ -202,7 +197,7 @@ def test_upload_dry_run_then_confirm(coordinator_client: FlaskClient, app: Flask
     assert done.status_code == 200 and "Inläst" in done.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LetterHousehold)) == 120
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingInmoversImport)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingUpload)) == 0
     # The same confirmation cannot import twice.
     again = coordinator_client.post(
         "/coordinator/letters/import/confirm",

@@ -315,17 +315,15 @@ def _upload_workbook(client, data: bytes):
     )
 
 
-@pytest.fixture
-def upload_dir(tmp_path):
-    return tmp_path / "uploads"
+def _nothing_kept(app) -> bool:
+    """No upload waits for a confirm: a refused file is not kept (it holds personal data)."""
+    from avestavard.models import PendingUpload
+
+    with app.app_context():
+        return db.session.scalar(select(PendingUpload)) is None
 
 
-@pytest.fixture
-def app_overrides(upload_dir):
-    return {"IMPORT_UPLOAD_DIR": str(upload_dir)}
-
-
-def test_defect_01_stray_cell_far_out_refused_before_loading(app, coordinator_client, upload_dir):
+def test_defect_01_stray_cell_far_out_refused_before_loading(app, coordinator_client, tmp_path):
     import time
 
     def stray_cell(xml: str) -> str:
@@ -356,10 +354,10 @@ def test_defect_01_stray_cell_far_out_refused_before_loading(app, coordinator_cl
         assert response.status_code == 400, problem
         assert problem in unescape(response.get_data(as_text=True))
         assert elapsed < 10, (problem, elapsed)
-        assert list(upload_dir.glob("*")) == []
+        assert _nothing_kept(app)
     assert len(_workbook_bytes(stray_cell)) < 10_000  # a few kilobytes were enough before
     # the same guard holds for the command line
-    path = upload_dir.parent / "stray.xlsx"
+    path = tmp_path / "stray.xlsx"
     path.write_bytes(_workbook_bytes(stray_cell))
     result = app.test_cli_runner().invoke(args=["import-legacy", str(path), "--json"])
     assert result.exit_code != 0
@@ -384,7 +382,7 @@ _XXE = (
 )
 
 
-def test_defect_09_damaged_bomb_and_xxe_workbooks_refused(app, coordinator_client, upload_dir):
+def test_defect_09_damaged_bomb_and_xxe_workbooks_refused(app, coordinator_client):
     import time
 
     whole = _workbook_bytes()
@@ -410,7 +408,7 @@ def test_defect_09_damaged_bomb_and_xxe_workbooks_refused(app, coordinator_clien
         assert "Filen gick inte att läsa: " in html and message in html, case
         assert "root:" not in html, case
         assert time.perf_counter() - started < 5, case
-        assert list(upload_dir.glob("*")) == [], case
+        assert _nothing_kept(app), case
     # a sound file still reads after all that
     assert _upload_workbook(coordinator_client, whole).status_code == 200
 
@@ -418,7 +416,6 @@ def test_defect_09_damaged_bomb_and_xxe_workbooks_refused(app, coordinator_clien
 def test_defect_09_csv_field_over_128_kib_refused(app, coordinator_client):
     from io import BytesIO
 
-    from avestavard.models.letters import PendingInmoversImport
     from tests.integration.letters_support import HEADER
 
     row = "19850101-1234;Amira;" + "H" * (130 * 1024) + ";;Parkstigen 1;774 42;AVESTA;2026-11-01;"
@@ -434,8 +431,7 @@ def test_defect_09_csv_field_over_128_kib_refused(app, coordinator_client):
     assert response.status_code == 422
     html = unescape(response.get_data(as_text=True))
     assert "Ett fält från rad 2 är längre än 128 KiB" in html
-    with app.app_context():
-        assert db.session.scalar(select(PendingInmoversImport)) is None
+    assert _nothing_kept(app)
 
 
 # --------------------------------------------------------------------------- register extract
@@ -661,25 +657,19 @@ def test_defect_04_erasure_reaches_other_peoples_mail_and_audit_labels(app, make
 
 
 def test_defect_04_retention_reaches_old_mail_batch_files_and_uploads(app, tmp_path):
-    import os
     from datetime import timedelta
 
     from avestavard.jobs.scheduler import retention_job
-    from avestavard.models import OutboxStatus
-    from avestavard.models.letters import PendingInmoversImport
+    from avestavard.models import OutboxStatus, PendingUpload
     from avestavard.services.mail import queue_mail
 
-    batches, uploads = tmp_path / "batches", tmp_path / "uploads"
-    batches.mkdir(), uploads.mkdir()
-    app.config.update(LETTER_BATCH_DIR=str(batches), IMPORT_UPLOAD_DIR=str(uploads))
+    batches = tmp_path / "batches"
+    batches.mkdir()
+    app.config.update(LETTER_BATCH_DIR=str(batches))
     old_batch = batches / "valkomstbrev-2025-11-03-4.pdf"  # NOW is 2026-12-01: 13 months
     new_batch = batches / "valkomstbrev-2026-11-28-9.csv"
-    stale_upload, fresh_upload = uploads / "stale.xlsx", uploads / "fresh.xlsx"
-    for path in (old_batch, new_batch, stale_upload, fresh_upload):
+    for path in (old_batch, new_batch):
         path.write_bytes(b"Amira Haddad")
-    day_old = (NOW - timedelta(hours=25)).timestamp()
-    os.utime(stale_upload, (day_old, day_old))
-    os.utime(fresh_upload, (NOW.timestamp(), NOW.timestamp()))
     with app.app_context():
         for key, status, age in (
             ("sent-long-ago", OutboxStatus.SENT, 100),
@@ -691,16 +681,19 @@ def test_defect_04_retention_reaches_old_mail_batch_files_and_uploads(app, tmp_p
             message.status, message.created_at = status, NOW - timedelta(days=age)
             if status == OutboxStatus.SENT:
                 message.sent_at = NOW - timedelta(days=age)
-        for token, age in (("stale", 25), ("fresh", 1)):
-            db.session.add(
-                PendingInmoversImport(
-                    token=token,
-                    file_name="inflyttade.csv",
-                    data=b"198501011234;Amira",
-                    sha256="0" * 64,
-                    created_at=NOW - timedelta(hours=age),
+        # a register extract and an Excel database, each uploaded a day ago and an hour ago
+        for kind, name in (("inmovers", "inflyttade.csv"), ("legacy", "avestavardar.xlsx")):
+            for age in (25, 1):
+                db.session.add(
+                    PendingUpload(
+                        kind=kind,
+                        token=f"{kind}-{age}",
+                        file_name=name,
+                        data=b"198501011234;Amira",
+                        sha256="0" * 64,
+                        created_at=NOW - timedelta(hours=age),
+                    )
                 )
-            )
         db.session.commit()
         detail = retention_job(app, db.session, NOW)
         db.session.commit()
@@ -708,11 +701,10 @@ def test_defect_04_retention_reaches_old_mail_batch_files_and_uploads(app, tmp_p
             "sent-lately",
             "still-queued",
         }
-        assert set(db.session.scalars(select(PendingInmoversImport.token))) == {"fresh"}
+        assert set(db.session.scalars(select(PendingUpload.token))) == {"inmovers-1", "legacy-1"}
     assert sorted(p.name for p in batches.iterdir()) == [new_batch.name]
-    assert sorted(p.name for p in uploads.iterdir()) == ["fresh.xlsx"]
-    assert detail["files"] == {"batch_files": 1, "uploads": 1}
-    assert detail["result"]["old_mail"] == 2 and detail["result"]["stale_uploads"] == 1
+    assert detail["files"] == {"batch_files": 1}
+    assert detail["result"]["old_mail"] == 2 and detail["result"]["stale_uploads"] == 2
 
 
 def test_defect_07_same_address_cannot_overwrite_an_unconfirmed_registration(app, client):
