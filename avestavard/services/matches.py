@@ -52,7 +52,7 @@ from avestavard.models.matches import (
 )
 from avestavard.services import audit, matcher_weights, matching_adapter
 from avestavard.services.audit import Actor, SystemActor
-from avestavard.services.authorization import is_coordinator, require_coordinator
+from avestavard.services.authorization import is_coordinator, own_host, require_coordinator
 from avestavard.services.calendar_months import add_months as add_months
 from avestavard.services.i18n import translate as _
 from avestavard.services.mail import (
@@ -1444,13 +1444,6 @@ def get_match(session: Session, actor: Actor, match_id: int) -> Match:
     return match
 
 
-def host_of_user(session: Session, actor: Actor) -> Host | None:
-    """The host profile of a logged-in host account (None when none is linked)."""
-    if actor.id is None:
-        return None
-    return session.scalar(select(Host).where(Host.user_id == actor.id))
-
-
 def host_state_label(state: MatchState | str) -> str:
     """A state as the host reads it, written to them (translated in the current locale).
 
@@ -1476,7 +1469,7 @@ def _visible_to_host(match: Match, now: datetime) -> bool:
 def matches_of_host(session: Session, actor: Actor, *, now: datetime | None = None) -> list[Match]:
     """The logged-in host's own matches: those waiting for the host's answer first, then the
     rest newest first. Approvals still held (the host has not been asked) are not shown."""
-    host = host_of_user(session, actor)
+    host = own_host(session, actor)
     if host is None:
         return []
     now = now or datetime.now(UTC)
@@ -1490,7 +1483,7 @@ def matches_of_host(session: Session, actor: Actor, *, now: datetime | None = No
 
 def get_own_match(session: Session, actor: Actor, match_id: int) -> Match:
     """One of the logged-in host's own matches; any other id is NotFound (never Forbidden)."""
-    host = host_of_user(session, actor)
+    host = own_host(session, actor)
     match = session.get(Match, match_id)
     if (
         host is None
@@ -1505,7 +1498,7 @@ def get_own_match(session: Session, actor: Actor, match_id: int) -> Match:
 
 def get_own_newcomer(session: Session, actor: Actor, newcomer_id: int) -> tuple[Newcomer, Match]:
     """A newcomer the logged-in host has (or had) a match with, and that match."""
-    host = host_of_user(session, actor)
+    host = own_host(session, actor)
     match = (
         session.scalar(
             select(Match)

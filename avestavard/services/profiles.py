@@ -43,7 +43,7 @@ from avestavard.models.matches import ACTIVE_MATCH_STATES, Match
 from avestavard.services import audit
 from avestavard.services.accounts import AccountSettings, PasswordLink, create_host_login
 from avestavard.services.audit import Actor, SystemActor
-from avestavard.services.authorization import is_coordinator, require_coordinator
+from avestavard.services.authorization import is_coordinator, own_host, require_coordinator
 from avestavard.services.export import host_record, newcomer_record, person_extract_parts
 from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
@@ -669,8 +669,8 @@ def save_host_interview(
 
 
 def host_for_user(session: Session, user: Actor) -> Host:
-    """The host profile linked to a host's login account (only their own)."""
-    host = session.scalar(select(Host).where(Host.user_id == user.id))
+    """The host profile linked to a host's login account (only their own); NotFound if none."""
+    host = own_host(session, user)
     if host is None:
         raise NotFound(_("Ditt konto är ännu inte kopplat till en värdprofil."))
     return host
