@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
+from werkzeug.routing import IntegerConverter
 
 from avestavard.config import check_production, check_two_factor, load_config
+from avestavard.forms import DATABASE_INT_MAX
 from avestavard.resources import default_instance_path, resource_dir
 
 __version__ = "0.1.0"
@@ -128,6 +130,26 @@ def register_extensions(app: Flask) -> None:
                 cursor.close()
 
 
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a whole number up to 2**31 - 1, PostgreSQL's ``integer``.
+
+    A larger number names no record, so it is a 404 like any other missing id, not a query
+    the database refuses (out of range on PostgreSQL, too large for SQLite).
+    """
+
+    def __init__(
+        self,
+        url_map: Any,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(
+            url_map, fixed_digits, min, DATABASE_INT_MAX if max is None else max, signed
+        )
+
+
 def register_blueprints(app: Flask) -> None:
     """Attach each area's blueprint."""
     import avestavard.auth.password
@@ -139,6 +161,8 @@ def register_blueprints(app: Flask) -> None:
     from avestavard.host import bp as host_bp
     from avestavard.public import bp as public_bp
 
+    # Before any rule is added: an id in a URL is at most the largest id the database holds.
+    app.url_map.converters["int"] = RecordIdConverter
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(coordinator_bp, url_prefix="/coordinator")

@@ -438,8 +438,11 @@ def load_demo(
     hosts: int = 30,
     newcomers: int = 30,
     households: int = 60,
+    history_months: int = HISTORY_MONTHS,
 ) -> DemoSummary | None:
     """Load the demo as it stands at ``now``; does nothing (returns None) on a database in use.
+
+    ``history_months`` of earlier newcomers precede today's (0: today's programme only).
 
     Flushes, never commits: the caller commits once, so a demo is loaded whole or not at all.
     """
@@ -450,7 +453,7 @@ def load_demo(
     demo = _Demo(session, now.astimezone(UTC), settings)
     demo.accounts()
     demo.hosts(hosts)
-    demo.history(months=HISTORY_MONTHS)
+    demo.history(months=history_months)
     demo.newcomers(max(newcomers - len(_STORY), 0))
     demo.story()
     demo.pause_one(demo.day(1, 19, 20))

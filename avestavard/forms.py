@@ -11,7 +11,7 @@ from typing import Any
 
 import flask_wtf
 from flask_babel import lazy_gettext as _l
-from wtforms import Field
+from wtforms import Field, IntegerField
 
 from avestavard.errors import ValidationFailed
 
@@ -70,3 +70,44 @@ def show_service_errors(form: Any, exc: ValidationFailed) -> bool:
             form[name].errors = [*form[name].errors, message]
             shown = True
     return shown
+
+
+# The largest id a table holds (PostgreSQL's integer); a larger number names no record.
+DATABASE_INT_MAX = 2**31 - 1
+
+
+def record_id(value: str | None) -> int | None:
+    """An id posted in a form or named in a query string, or None when it cannot be one.
+
+    ASCII digits only (``str.isdigit`` also accepts ``①`` and ``²``, which ``int`` refuses) and
+    at most :data:`DATABASE_INT_MAX`, so the id never makes the database refuse the query.
+    """
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if number <= DATABASE_INT_MAX else None
+
+
+def page_number(value: str | None) -> int:
+    """A page of a list from the query string: 1 when missing or not a usable number."""
+    return max(1, min(record_id(value) or 1, 100_000))
+
+
+class WholeNumberField(IntegerField):
+    """An integer field that reads at most ten digits: a longer number is an error next to the
+    field like any other text that is not a number (WTForms' NumberRange cannot compare a huge
+    integer, and no count or id here comes near ten digits)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Refuse a number of more than ten digits before WTForms reads it."""
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > 10:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
+
+
+def stripped(value: Any) -> Any:
+    """A field filter: the submitted text without surrounding whitespace (a choice of only
+    spaces is then no choice, as ``Optional`` already treats it, not a value to store)."""
+    return value.strip() if isinstance(value, str) else value

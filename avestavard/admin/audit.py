@@ -21,6 +21,7 @@ from flask_login import current_user
 from avestavard.admin import bp
 from avestavard.admin.audit_forms import AuditFilterForm
 from avestavard.extensions import db
+from avestavard.forms import page_number, record_id
 from avestavard.models.audit import AuditAction, audit_action_label
 from avestavard.security import coordinator_required
 from avestavard.services.audit_log import (
@@ -83,9 +84,9 @@ def _filter_args(query: AuditQuery) -> dict[str, str]:
 def _subject_from_url() -> tuple[str, int] | None:
     """The record named in the URL (``?host=12``), if any."""
     for kind in SUBJECT_KINDS:
-        value = request.args.get(kind, "").strip()
-        if value.isascii() and value.isdigit() and len(value) <= 12:
-            return kind, int(value)
+        subject_id = record_id(request.args.get(kind))
+        if subject_id is not None:
+            return kind, subject_id
     return None
 
 
@@ -94,7 +95,7 @@ def _query_from(form: AuditFilterForm, subject: tuple[str, int] | None, page: in
     return AuditQuery(
         subject_type=subject[0] if subject else None,
         subject_id=subject[1] if subject else None,
-        actor_id=int(actor) if actor.isdigit() else None,
+        actor_id=record_id(actor),
         system_actor=actor == SYSTEM_ACTOR,
         action=form.action.data or None,
         date_from=form.date_from.data,
@@ -142,7 +143,7 @@ def audit_log() -> str | tuple[str, int]:
             choice_args=filters,
             names={},
         ), (400 if form.errors else 200)
-    query = _query_from(form, subject, request.args.get("page", 1, type=int) or 1)
+    query = _query_from(form, subject, page_number(request.args.get("page")))
     tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm"))
     result = read_audit_log(db.session(), current_user, query, tz=tz)
     names = subject_names(

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from avestavard.forms import FlaskForm
+from avestavard.forms import FlaskForm, stripped
 from avestavard.public.register_forms import LocalDateField
 from avestavard.services.audit_log import SYSTEM_ACTOR
 
@@ -20,8 +20,8 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     person = StringField(_l("Person"), validators=[Optional(), Length(max=200)])
-    actor = SelectField(_l("Utförd av"), validators=[Optional()], default="")
-    action = SelectField(_l("Händelse"), validators=[Optional()], default="")
+    actor = SelectField(_l("Utförd av"), validators=[Optional()], default="", filters=[stripped])
+    action = SelectField(_l("Händelse"), validators=[Optional()], default="", filters=[stripped])
     date_from = LocalDateField(_l("Från och med"), validators=[Optional()])
     date_to = LocalDateField(_l("Till och med"), validators=[Optional()])
 

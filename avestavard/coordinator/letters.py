@@ -39,7 +39,7 @@ from avestavard.coordinator.letters_forms import (
 )
 from avestavard.errors import NotFound, ValidationFailed
 from avestavard.extensions import db
-from avestavard.forms import CsrfOnlyForm
+from avestavard.forms import CsrfOnlyForm, record_id
 from avestavard.imports.inmovers_csv import InmoversFormatError, parse_inmovers
 from avestavard.models import utcnow
 from avestavard.security import coordinator_required
@@ -480,9 +480,10 @@ def letter_household(household_id: int) -> str:
 def letter_household_link(household_id: int) -> Response:
     """Link a newcomer to the household by hand."""
     form = LinkNewcomerForm()
-    if not form.validate_on_submit() or not (form.newcomer_id.data or "").isdigit():
+    newcomer_id = record_id(form.newcomer_id.data)
+    if not form.validate_on_submit() or newcomer_id is None:
         abort(400)
-    link_newcomer(db.session, household_id, int(form.newcomer_id.data or 0), current_user)
+    link_newcomer(db.session, household_id, newcomer_id, current_user)
     db.session.commit()
     flash(_("Den nyinflyttade är kopplad till hushållet."), "success")
     return redirect(url_for(".letter_household", household_id=household_id))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from avestavard.forms import FlaskForm
+from avestavard.forms import FlaskForm, WholeNumberField, stripped
 
 
 class InmoversUploadForm(FlaskForm):
@@ -37,11 +37,11 @@ class PreviewForm(FlaskForm):
         csrf = False
 
     stage = SelectField(_l("Etapp"), coerce=int)
-    age_group = SelectField(_l("Åldersgrupp"), validators=[Optional()])
+    age_group = SelectField(_l("Åldersgrupp"), validators=[Optional()], filters=[stripped])
     language = SelectField(_l("Språk"))
     people = SelectField(_l("Exempelhushåll"), coerce=int, default=2)
     # A real household chosen from the search; empty: the made-up sample household.
-    household = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    household = WholeNumberField(widget=HiddenInput(), validators=[Optional()])
 
 
 class HouseholdPreviewSearchForm(FlaskForm):

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from avestavard.coordinator import bp
 from avestavard.extensions import db
+from avestavard.forms import page_number
 from avestavard.models import AuditAction, HostStatus, NewcomerStatus
 from avestavard.models.matches import MatchState
 from avestavard.public.register_forms import language_choices
@@ -52,7 +53,7 @@ def _query(kind: str) -> ListQuery:
     return ListQuery(
         q=request.args.get("q", "").strip()[:200],
         sort=request.args.get("sort", "").strip()[:20],
-        page=max(1, request.args.get("page", 1, type=int) or 1),
+        page=page_number(request.args.get("page")),
         filters={k: v for k, v in filters.items() if v},
     )
 

@@ -29,7 +29,7 @@ from avestavard.coordinator.matches_forms import (
 )
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.extensions import db
-from avestavard.forms import FlaskForm
+from avestavard.forms import FlaskForm, page_number, record_id
 from avestavard.localtime import to_local
 from avestavard.models import Host, Newcomer, utcnow
 from avestavard.models.matches import (
@@ -87,9 +87,7 @@ def _detail_page(match_id: int) -> Response:
 def to_match() -> str:
     """Confirmed newcomers waiting for a host, oldest first, with the matcher's proposals; a
     page at a time (``?page=``)."""
-    result = service.to_match(
-        db.session, current_user, page=max(1, request.args.get("page", 1, type=int) or 1)
-    )
+    result = service.to_match(db.session, current_user, page=page_number(request.args.get("page")))
     computed_at = service.last_computed_at(db.session)
     held = service.held_approvals(db.session, current_user, now=utcnow())
     batches: dict[str, list[Match]] = {}
@@ -303,8 +301,9 @@ def batch_undo(batch: str) -> Response:
 def _selected_proposals() -> list[int]:
     ids = []
     for value in request.values.getlist("proposal")[:200]:
-        if value.isdigit():
-            ids.append(int(value))
+        proposal_id = record_id(value)
+        if proposal_id is not None:
+            ids.append(proposal_id)
     return list(dict.fromkeys(ids))
 
 

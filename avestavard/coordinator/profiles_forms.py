@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -24,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from avestavard.forms import FlaskForm
+from avestavard.forms import FlaskForm, WholeNumberField, stripped
 from avestavard.models import HostStatus, NewcomerStatus
 from avestavard.public.register_forms import (
     HOST_CONTACT_LANGUAGES,
@@ -45,8 +44,8 @@ class HostInterviewForm(ProfileChecks, FlaskForm):
     email = EmailField(_l("E-postadress"), validators=[Optional(), Length(max=254)])
     phone = TelField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
     birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=20)])
-    area = SelectField(_l("Område"), validators=[Optional()])
-    household = RadioField(_l("Hushåll"), validators=[Optional()])
+    area = SelectField(_l("Område"), validators=[Optional()], filters=[stripped])
+    household = RadioField(_l("Hushåll"), validators=[Optional()], filters=[stripped])
     languages = MultiCheckboxField(_l("Språk"))
     preferred_language = SelectField(_l("Språk för e-post"), default="sv")
     interests = TextAreaField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
@@ -54,7 +53,7 @@ class HostInterviewForm(ProfileChecks, FlaskForm):
     present = free_text(_l("Nutid: hur ser livet ut nu?"))
     future = free_text(_l("Framtid: vad hoppas värden på?"))
     thoughts = free_text(_l("Tankar kring uppdraget"))
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         _l("Kan ta emot (antal nyinflyttade)"),
         default=1,
         validators=[
@@ -90,9 +89,9 @@ class NewcomerEditForm(ProfileChecks, FlaskForm):
     phone = TelField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
     preferred_language = SelectField(_l("Språk för e-post och brev"), default="sv")
     moved_in = LocalDateField(_l("Inflyttad"), validators=[Optional()])
-    area = SelectField(_l("Område"), validators=[Optional()])
+    area = SelectField(_l("Område"), validators=[Optional()], filters=[stripped])
     street_address = StringField(_l("Gatuadress"), validators=[Optional(), Length(max=200)])
-    household = RadioField(_l("Hushåll"), validators=[Optional()])
+    household = RadioField(_l("Hushåll"), validators=[Optional()], filters=[stripped])
     birth_year = StringField(_l("Födelseår"), validators=[Optional(), Length(max=20)])
     languages = MultiCheckboxField(_l("Språk"))
     interests = TextAreaField(_l("Intressen"), validators=[Optional(), Length(max=1000)])

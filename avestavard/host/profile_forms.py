@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, RadioField, SelectField, TelField, TextAreaField
+from wtforms import RadioField, SelectField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from avestavard.forms import FlaskForm
+from avestavard.forms import FlaskForm, WholeNumberField, stripped
 from avestavard.public.register_forms import (
     HOST_CONTACT_LANGUAGES,
     LocalDateField,
@@ -23,8 +23,8 @@ class HostSelfForm(ProfileChecks, FlaskForm):
     """What hosts may change themselves (name, email and status go through a coordinator)."""
 
     phone = TelField(_l("Telefonnummer"), validators=[Optional(), Length(max=40)])
-    area = SelectField(_l("Område"), validators=[Optional()])
-    household = RadioField(_l("Hushåll"), validators=[Optional()])
+    area = SelectField(_l("Område"), validators=[Optional()], filters=[stripped])
+    household = RadioField(_l("Hushåll"), validators=[Optional()], filters=[stripped])
     languages = MultiCheckboxField(_l("Språk du talar"))
     preferred_language = SelectField(_l("Språk för e-post"), default="sv")
     interests = TextAreaField(_l("Intressen"), validators=[Optional(), Length(max=1000)])
@@ -32,7 +32,7 @@ class HostSelfForm(ProfileChecks, FlaskForm):
     present = free_text(_l("Hur ser ditt liv ut nu?"))
     future = free_text(_l("Vad hoppas du på som värd?"))
     thoughts = free_text(_l("Tankar kring uppdraget"))
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         _l("Hur många nyinflyttade kan du ta emot?"),
         validators=[
             InputRequired(_l("Fyll i ett antal.")),

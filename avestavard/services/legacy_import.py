@@ -110,6 +110,26 @@ def _email_free(
     return other is None or other == own_id
 
 
+def _fitted(
+    model: type[Host] | type[Newcomer],
+    values: dict[str, Any],
+    record: HostRecord | NewcomerRecord,
+    summary: ImportSummary,
+) -> dict[str, Any]:
+    """``values`` with every text cut to its column's length (a cell can hold 32,767
+    characters, a name column 200); each cut is a warning on the record's row."""
+    fitted = dict(values)
+    for name, value in values.items():
+        limit = getattr(model.__table__.c[name].type, "length", None)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            fitted[name] = value[:limit]
+            sheet, row = record.kept_row.sheet, record.kept_row.row
+            summary.warnings.append(
+                _issue(sheet, row, f"{name} longer than {limit} characters; cut to {limit}")
+            )
+    return fitted
+
+
 def _host_values(record: HostRecord) -> dict[str, Any]:
     return {
         "name": record.name,
@@ -136,10 +156,10 @@ def _import_host(
 ) -> Host:
     contacts = [record.email, record.phone, *record.other_contacts]
     host: Host | None = _find(session, Host, [c for c in contacts if c])
-    values = _host_values(record)
+    values = _fitted(Host, _host_values(record), record, summary)
     created = host is None
     if host is None:
-        host = Host(name=record.name)
+        host = Host(name=values["name"])
         if record.interviewed_on is not None:
             # A host of the old workbook has been one since the interview, not since the import.
             host.created_at = _local_midnight(record.interviewed_on, utcnow())
@@ -186,18 +206,19 @@ def _import_newcomer(
     contacts = [record.email, record.phone, *record.other_contacts]
     newcomer: Newcomer | None = _find(session, Newcomer, [c for c in contacts if c])
     created = newcomer is None
+    name = _fitted(Newcomer, {"name": record.name}, record, summary)["name"]
     if newcomer is None:
         # They asked for a host before the system existed: they wait since they registered.
         registered = _local_midnight(record.registered_on or record.moved_in, now)
         newcomer = Newcomer(
-            name=record.name,
+            name=name,
             status=NewcomerStatus.WAITING,
             registered_at=registered,
             confirmed_at=registered,
         )
         session.add(newcomer)
     values: dict[str, Any] = {
-        "name": record.name,
+        "name": name,
         "phone": record.phone,
         "birth_year": record.birth_year,
         "languages": sorted(record.languages),
@@ -211,6 +232,7 @@ def _import_newcomer(
         "future": record.future,
         "wishes": record.wishes,
     }
+    values = _fitted(Newcomer, values, record, summary)
     changed = False
     # A newcomer's own later registration is worth more than the old sheet: fill gaps only.
     for name, value in values.items():

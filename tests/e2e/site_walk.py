@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -81,6 +82,8 @@ class Walk:
     variants: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     documents: dict[str, str] = field(default_factory=dict)
     tried: dict[str, list[str]] = field(default_factory=dict)
+    # the signed-in test client of each role, as the walk left it
+    clients: dict[str, FlaskClient] = field(default_factory=dict)
 
     def endpoints(self) -> set[str]:
         """Every endpoint some role got a page from."""
@@ -104,9 +107,10 @@ def uncovered(app: Flask, walk: Walk) -> dict[str, str]:
     }
 
 
-def load_world(app: Flask) -> None:
+def load_world(app: Flask, **demo_sizes: int) -> None:
     """The demo, as it stands now (links in its emails are valid now), and a coordinator's
-    note on every host and newcomer (a note can be edited by its author for a day)."""
+    note on every host and newcomer (a note can be edited by its author for a day).
+    ``demo_sizes`` go to :func:`load_demo` (a smaller demo: ``hosts=16, history_months=0``)."""
     import pyotp
 
     from avestavard.services import two_factor
@@ -115,7 +119,9 @@ def load_world(app: Flask) -> None:
 
     now = utcnow()
     with app.app_context():
-        summary = load_demo(db.session, now=now, settings=DemoSettings.from_config(app.config))
+        summary = load_demo(
+            db.session, now=now, settings=DemoSettings.from_config(app.config), **demo_sizes
+        )
         assert summary is not None, "the database was not empty"
         coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR_EMAIL))
         assert coordinator is not None
@@ -234,8 +240,11 @@ def _path(url: str) -> str:
     return parts.path + (f"?{urlencode(query)}" if query else "")
 
 
-def walk_site(app: Flask, seeds: list[str]) -> Walk:
-    """Walk the site as each role, anonymous first."""
+def walk_site(
+    app: Flask, seeds: list[str], on_page: Callable[[str, str, str], None] | None = None
+) -> Walk:
+    """Walk the site as each role, anonymous first; ``on_page(role, path, html)`` is called
+    with every page walked (the fuzz tests read the forms on them)."""
     endpoints = get_endpoints(app)
     adapter = app.url_map.bind("localhost")
     walk = Walk()
@@ -256,7 +265,7 @@ def walk_site(app: Flask, seeds: list[str]) -> Walk:
         if not rule.arguments and endpoint not in NOT_PAGES
     ]
     for role in (ANONYMOUS, *STAFF_ROLES):
-        client = signed_in_client(app, role)
+        client = walk.clients[role] = signed_in_client(app, role)
         found: dict[str, list[str]] = {}
         queue = deque([*starts, *seeds])
         seen: set[str] = set()
@@ -288,6 +297,8 @@ def walk_site(app: Flask, seeds: list[str]) -> Walk:
                 walk.documents[endpoint] = path
                 continue
             found.setdefault(endpoint, []).append(path)
+            if on_page is not None:
+                on_page(role, path, response.get_data(as_text=True))
             for link in HREF.findall(response.get_data(as_text=True)):
                 link = link.replace("&amp;", "&")
                 if link.startswith("/") and not link.startswith("//"):
