@@ -24,7 +24,6 @@ from urllib.parse import quote, urlsplit
 
 import openpyxl
 import pytest
-from avestavard.services.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, HOST_EMAIL
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
@@ -35,6 +34,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from avestavard import create_app
+from avestavard.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, HOST_EMAIL
 from avestavard.extensions import db
 from avestavard.imports.inmovers_csv import luhn_valid
 from avestavard.models import Base, Host, Newcomer, User
