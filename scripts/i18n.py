@@ -29,7 +29,14 @@ from babel.messages.pofile import read_po
 REPO = Path(__file__).resolve().parent.parent
 ROOT = REPO / "avestavard" / "translations"
 SOURCE_LANGUAGE = "sv"
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "_l": None,
+    "lazy_gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+}
 METHODS = [
     ("avestavard/**.py", "python"),
     ("templates/**.html", "jinja2"),

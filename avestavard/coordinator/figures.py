@@ -6,7 +6,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from flask import Response, current_app, render_template, request, url_for
+from flask_babel import get_locale, gettext
 
 from avestavard.coordinator import bp
 from avestavard.errors import ValidationFailed
@@ -17,7 +19,6 @@ from avestavard.services.letter_rules import load_letter_config
 from avestavard.services.status_report import (
     build_report,
     chart_tables,
-    format_number,
     render_charts,
     to_pdf,
     to_xlsx,
@@ -72,6 +73,11 @@ def _period() -> tuple[Period, dict[str, str]]:
     return Period(start, end), errors
 
 
+def _locale() -> str:
+    """The page's language (charts are worded in it; the status report stays Swedish)."""
+    return str(get_locale() or "sv")
+
+
 def _stages() -> dict[int, str]:
     return {s.number: s.label for s in load_letter_config().schedule.stages}
 
@@ -83,10 +89,15 @@ def figures() -> str:
     period, errors = _period()
     stages = _stages()
     data = compute_figures(db.session, period, stages=sorted(stages), today=_today())
-    tables = chart_tables(data, sorted(stages))
+    locale = _locale()
+    tables = chart_tables(data, sorted(stages), locale=locale, words=gettext)
     # The page shows each chart as an <img> of its own request: here only texts and tables.
-    charts = render_charts(tables, [m["month"] for m in data["by_month"]], draw=False)
+    charts = render_charts(
+        tables, [m["month"] for m in data["by_month"]], draw=False, locale=locale, words=gettext
+    )
     args: dict[str, Any] = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    # The image in the page's language, at its own address (a browser keeps one per language).
+    chart_args = {**args, "lang": locale}
     return render_template(
         "coordinator/figures.html",
         figures=data,
@@ -95,10 +106,10 @@ def figures() -> str:
         choice=request.args.get("period", "year"),
         errors=errors,
         raw={k: request.args.get(k, "") for k in ("from", "to")},
-        chart_url=lambda key: url_for("coordinator.figures_chart", key=key, **args),
+        chart_url=lambda key: url_for("coordinator.figures_chart", key=key, **chart_args),
         report_url=lambda fmt: url_for("coordinator.figures_report", fmt=fmt, **args),
         stage_labels=stages,
-        number=format_number,
+        number=lambda value: format_decimal(value, locale=locale),
     )
 
 
@@ -111,8 +122,11 @@ def figures_chart(key: str) -> Response:
     period, _ = _period_from_args()
     stages = _stages()
     data = compute_figures(db.session, period, stages=sorted(stages), today=_today())
-    tables = {key: chart_tables(data, sorted(stages))[key]}
-    [chart] = render_charts(tables, [m["month"] for m in data["by_month"]])
+    locale = _locale()
+    tables = {key: chart_tables(data, sorted(stages), locale=locale, words=gettext)[key]}
+    [chart] = render_charts(
+        tables, [m["month"] for m in data["by_month"]], locale=locale, words=gettext
+    )
     response = Response(chart.svg, mimetype="image/svg+xml")
     # matplotlib writes presentation styles into the SVG; an image document runs no script.
     response.headers["Content-Security-Policy"] = (

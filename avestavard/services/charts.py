@@ -2,7 +2,8 @@
 
 Colours are the Okabe–Ito palette (told apart with every common colour blindness) and every
 series also has its own hatch or marker, so a greyscale print still separates them. Months and
-numbers are written the Swedish way (``jan. 2026``, ``1 234``). A value of None is a cell the
+numbers are written in the reader's language, the Swedish way by default (``jan. 2026``,
+``1 234``); the status report's charts are always Swedish. A value of None is a cell the
 status report withholds (fewer than five people): no bar is drawn and "<5" is written instead.
 
 The hatches are lines rather than dots and the text is SVG text rather than glyph outlines: the

@@ -458,15 +458,33 @@ def _numbers(table: Table, column: int) -> list[float | None]:
     ]
 
 
-def chart_tables(figures: dict[str, Any], stages: Sequence[int]) -> dict[str, Table]:
-    """The exact data behind each chart (the dashboard's tables; the report suppresses them)."""
+# Translates a chart's Swedish words for the dashboard; the status report keeps them Swedish.
+Words = Callable[[str], str]
+
+
+def N_(text: str) -> str:
+    """``text`` itself, marked so the dashboard's catalogs carry its translation."""
+    return text
+
+
+def chart_tables(
+    figures: dict[str, Any], stages: Sequence[int], *, locale: str = "sv", words: Words = N_
+) -> dict[str, Table]:
+    """The exact data behind each chart (the dashboard's tables; the report suppresses them),
+    in Swedish unless ``locale`` and ``words`` say otherwise (the page in English)."""
     months = figures["by_month"]
-    labels = [month_label(m["month"]) for m in months]
+    labels = [month_label(m["month"], locale) for m in months]
+    month = words(N_("Månad"))
     return {
         "activity": Table(
             "activity",
-            "Anmälningar, matchningar och första möten per månad",
-            ["Månad", "Anmälda", "Godkända matchningar", "Första möten"],
+            words(N_("Anmälningar, matchningar och första möten per månad")),
+            [
+                month,
+                words(N_("Anmälda")),
+                words(N_("Godkända matchningar")),
+                words(N_("Första möten")),
+            ],
             [
                 [label, m["registered"], m["approved"], m["met"]]
                 for label, m in zip(labels, months, strict=True)
@@ -474,8 +492,8 @@ def chart_tables(figures: dict[str, Any], stages: Sequence[int]) -> dict[str, Ta
         ),
         "wait": Table(
             "wait",
-            "Väntetid till matchning per månad (dagar)",
-            ["Månad", "Median", "90:e percentilen"],
+            words(N_("Väntetid till matchning per månad (dagar)")),
+            [month, words(N_("Median")), words(N_("90:e percentilen"))],
             [
                 [label, m["wait_median_days"], m["wait_p90_days"]]
                 for label, m in zip(labels, months, strict=True)
@@ -484,8 +502,8 @@ def chart_tables(figures: dict[str, Any], stages: Sequence[int]) -> dict[str, Ta
         ),
         "letters": Table(
             "letters",
-            "Välkomstbrev per månad och brev",
-            ["Månad", *(f"Brev {s}" for s in stages)],
+            words(N_("Välkomstbrev per månad och brev")),
+            [month, *(words(N_("Brev %(stage)s")) % {"stage": s} for s in stages)],
             [
                 [label, *(m["letters_by_stage"][str(s)] for s in stages)]
                 for label, m in zip(labels, months, strict=True)
@@ -494,7 +512,7 @@ def chart_tables(figures: dict[str, Any], stages: Sequence[int]) -> dict[str, Ta
     }
 
 
-def _alt(title: str, table: Table) -> str:
+def _alt(title: str, table: Table, locale: str = "sv", words: Words = N_) -> str:
     """A text alternative: what the chart shows and its largest values."""
     names = table.headers[1:]
     peaks = []
@@ -502,26 +520,49 @@ def _alt(title: str, table: Table) -> str:
         values = [(v, row[0]) for row in table.rows if isinstance((v := row[index]), int | float)]
         if values:
             top, month = max(values, key=lambda pair: pair[0])
-            peaks.append(f"{name.lower()} högst {format_number(top)} ({month})")
+            peaks.append(
+                words(N_("%(name)s högst %(value)s (%(month)s)"))
+                % {
+                    "name": name.lower(),
+                    "value": format_decimal(top, locale=locale),
+                    "month": month,
+                }
+            )
     span = f"{table.rows[0][0]}–{table.rows[-1][0]}" if table.rows else ""
-    detail = "; ".join(peaks) if peaks else "inga värden"
-    return f"{title}, {span}: {detail}. Siffrorna finns i tabellen intill."
+    detail = "; ".join(peaks) if peaks else words(N_("inga värden"))
+    return words(N_("%(title)s, %(span)s: %(detail)s. Siffrorna finns i tabellen intill.")) % {
+        "title": title,
+        "span": span,
+        "detail": detail,
+    }
 
 
 def render_charts(
-    tables: dict[str, Table], months: Sequence[str], *, draw: bool = True
+    tables: dict[str, Table],
+    months: Sequence[str],
+    *,
+    draw: bool = True,
+    locale: str = "sv",
+    words: Words = N_,
 ) -> list[Chart]:
-    """Each chart from its (exact or suppressed) table; ``draw=False``: text and table only."""
+    """Each chart from its (exact or suppressed) table; ``draw=False``: text and table only.
+    The axes and the text alternative in ``locale`` (the tables come worded already)."""
     charts = []
     for key, table in tables.items():
         series = [Series(name, _numbers(table, i)) for i, name in enumerate(table.headers[1:], 1)]
         if not draw:
             svg = b""
         elif key == "wait":
-            svg = line_chart(months, series, ylabel="Dagar")
+            svg = line_chart(months, series, ylabel=words(N_("Dagar")), locale=locale)
         else:
-            svg = bar_chart(months, series, ylabel="Antal", stacked=key == "letters")
-        charts.append(Chart(key, table.title, _alt(table.title, table), svg, table))
+            svg = bar_chart(
+                months,
+                series,
+                ylabel=words(N_("Antal")),
+                stacked=key == "letters",
+                locale=locale,
+            )
+        charts.append(Chart(key, table.title, _alt(table.title, table, locale, words), svg, table))
     return charts
 
 

@@ -3,10 +3,12 @@ its charts as SVG images with text alternatives, and the report files."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 from flask import Flask
+from openpyxl import load_workbook
 
 from tests.integration.figures_support import build_history
 
@@ -24,6 +26,7 @@ def test_page_shows_exact_figures_charts_and_report_links(
     assert 'data-figure="matches.accepted">3<' in page  # "<5" in the report
     assert 'data-figure="letters.by_channel.email">1<' in page
     assert 'data-figure="newcomers.median_wait_days">55<' in page
+    assert 'data-figure="follow_up.mean_rating">4,5<' in page
     # February's three registrations in the chart's table
     assert re.search(r"feb\. 2026</th><td>3</td><td>1</td><td>0</td>", page)
     assert "<style" not in page and "<script" not in page
@@ -83,3 +86,25 @@ def test_follow_up_ratings_are_shown_one_row_per_rating(
     table = page.split('id="ratings"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r'<tr data-rating="(\d)"><th scope="row">\d</th><td>(\d+)</td>', table)
     assert rows == [("1", "0"), ("2", "0"), ("3", "0"), ("4", "1"), ("5", "1")]
+
+
+def test_the_charts_speak_the_pages_language(app: Flask, coordinator_client: Any) -> None:
+    build_history(app)
+    page = coordinator_client.get(f"/coordinator/figures{PERIOD}&lang=en").get_data(as_text=True)
+    assert "<figcaption>Registrations, matches and first meetings per month</figcaption>" in page
+    assert re.search(r"Feb 2026</th><td>3</td><td>1</td><td>0</td>", page)
+    assert 'data-figure="follow_up.mean_rating">4.5<' in page  # "4,5" in Swedish
+    images = dict(re.findall(r'<img src="([^"]+)" alt="([^"]+)"', page))
+    assert all("lang=en" in url for url in images)
+    activity = next(url for url in images if "/activity.svg" in url)
+    assert images[activity].startswith("Registrations, matches and first meetings per month, ")
+    assert images[activity].endswith("The figures are in the table beside it.")
+    svg = coordinator_client.get(activity.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Registered" in svg and "Feb 2026" in svg and "Anmälda" not in svg
+    # The status report leaving the municipality stays in Swedish whatever the page's language.
+    report = coordinator_client.get(
+        "/coordinator/figures/report.xlsx?from=2026-01-01&to=2026-06-30&lang=en"
+    )
+    book = load_workbook(io.BytesIO(report.data))
+    cells = {cell.value for sheet in book for row in sheet.iter_rows() for cell in row}
+    assert "feb. 2026" in cells and "Feb 2026" not in cells
