@@ -70,14 +70,16 @@ def imports_confirm() -> Response | str:
     """Import the workbook whose dry run the coordinator just read."""
     confirm = LegacyConfirmForm()
     now = datetime.now(UTC)
-    try:
-        if not confirm.validate_on_submit():
-            raise NotFound(_("Ingen uppladdad fil väntar på att importeras."))
-        data, filename = take_upload(db.session, UploadKind.LEGACY, confirm.token.data or "", now)
-    except NotFound:
-        db.session.rollback()
+    upload = None
+    if confirm.validate_on_submit():
+        try:
+            upload = take_upload(db.session, UploadKind.LEGACY, confirm.token.data or "", now)
+        except NotFound:
+            db.session.rollback()
+    if upload is None:
         flash(_("Ingen uppladdad fil väntar på att importeras. Ladda upp filen igen."), "error")
         return redirect(url_for("coordinator.imports"))
+    data, filename = upload
     summary = _run(data, now)
     db.session.commit()
     return render_template(
