@@ -95,7 +95,7 @@ _FRAME_SUFFIXES = sorted(
     reverse=True,
 )
 # Character trigram similarity at which an unknown word is read as its nearest known form.
-NGRAM_THRESHOLD = 0.55
+NGRAM_THRESHOLD = 0.45
 
 
 @dataclass(frozen=True)
