@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 
 from avestavard.coordinator import bp
 from avestavard.extensions import db
+from avestavard.jobs.guard import recorded_run
 from avestavard.jobs.scheduler import DAILY_JOBS, TIMEZONE, run_daily_job
 from avestavard.models import utcnow
-from avestavard.models.jobs import JobRun
 from avestavard.security import coordinator_required
 from avestavard.services.letters import LetterSettings, run_letters
 
@@ -34,9 +34,7 @@ def letters_run_preview() -> str:
         db.session, today, settings=LetterSettings.from_mapping(current_app.config), dry_run=True
     )
     db.session.rollback()
-    done = db.session.scalar(
-        db.select(JobRun).where(JobRun.job_name == "letters", JobRun.period_key == _today_key())
-    )
+    done = recorded_run(db.session, LETTERS_JOB.name, _today_key())
     return render_template("coordinator/letters/run.html", report=report, done=done, today=today)
 
 

@@ -15,11 +15,10 @@ from flask_login import current_user
 from avestavard.coordinator import bp
 from avestavard.extensions import db
 from avestavard.forms import page_number
-from avestavard.models import AuditAction, HostStatus, NewcomerStatus
+from avestavard.models import HostStatus, NewcomerStatus
 from avestavard.models.matches import MatchState
 from avestavard.public.register_forms import language_choices
 from avestavard.security import coordinator_required
-from avestavard.services import audit
 from avestavard.services.export import host_record, match_record, newcomer_record, render_export
 from avestavard.services.match_list import (
     MATCH_FILTERS,
@@ -65,7 +64,6 @@ def _export(kind: str, query: ListQuery, fmt: str) -> Response:
         list_kind: ListKind = "hosts" if kind == "hosts" else "newcomers"
         people = list_for_export(db.session, current_user, list_kind, query)
         rows = [host_record(p) if kind == "hosts" else newcomer_record(p) for p in people]
-    audit.record(db.session, current_user, AuditAction.EXPORT_LIST, kind, None)
     db.session.commit()
     data = render_export(rows, fmt, title=kind, csv_delimiter=";")
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")

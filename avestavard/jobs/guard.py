@@ -102,3 +102,10 @@ def finish_job_run(
         .execution_options(synchronize_session=False)
     )
     session.flush()
+
+
+def recorded_run(session: Session, job_name: str, period_key: str) -> JobRun | None:
+    """The run of ``job_name`` for ``period_key`` if one was claimed (done, running or failed)."""
+    return session.scalar(
+        select(JobRun).where(JobRun.job_name == job_name, JobRun.period_key == period_key)
+    )

@@ -159,10 +159,11 @@ def list_matches(session: Session, actor: Actor, query: ListQuery) -> MatchPage:
 
 
 def matches_for_export(session: Session, actor: Actor, query: ListQuery) -> list[Match]:
-    """Every match the filter finds, in the list's order (for CSV and Excel exports)."""
+    """Every match the filter finds, in the list's order (for CSV and Excel exports; logged)."""
     require_coordinator(actor)
     conditions = _conditions(query, _found(session, query))
     stmt = _ordered(select(Match).where(*conditions), query).options(*_PAGE_LOADS)
+    record(session, actor, AuditAction.EXPORT_LIST, "matches")
     return list(session.scalars(stmt.limit(EXPORT_LIMIT)).unique())
 
 

@@ -212,9 +212,10 @@ def list_people(
 
 
 def list_for_export(session: Session, actor: Actor, kind: ListKind, query: ListQuery) -> list[Any]:
-    """Every person the filter finds, in the list's order (for CSV and Excel exports)."""
+    """Every person the filter finds, in the list's order (for CSV and Excel exports; logged)."""
     require_coordinator(actor)
     stmt, _sort, _model = _statement(session, kind, query)
+    record(session, actor, AuditAction.EXPORT_LIST, kind)
     return [row[0] for row in session.execute(stmt.limit(EXPORT_LIMIT))]
 
 
