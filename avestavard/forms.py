@@ -94,6 +94,9 @@ def page_number(value: str | None) -> int:
     return max(1, min(record_id(value) or 1, 100_000))
 
 
+WTFORMS_NOT_AN_INTEGER = "Not a valid integer value."
+
+
 class WholeNumberField(IntegerField):
     """An integer field that reads at most ten digits: a longer number is an error next to the
     field like any other text that is not a number (WTForms' NumberRange cannot compare a huge
@@ -103,7 +106,8 @@ class WholeNumberField(IntegerField):
         """Refuse a number of more than ten digits before WTForms reads it."""
         if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > 10:
             self.data = None
-            raise ValueError(self.gettext("Not a valid integer value."))
+            # WTForms' own words for a value that is not a number, in WTForms' translations
+            raise ValueError(self.gettext(WTFORMS_NOT_AN_INTEGER))
         super().process_formdata(valuelist)
 
 
