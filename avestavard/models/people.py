@@ -108,7 +108,7 @@ class Host(Base):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     birth_year: Mapped[int | None]
-    area: Mapped[str | None] = mapped_column(String(80))
+    area: Mapped[str | None] = mapped_column(String(80), index=True)
     household: Mapped[HouseholdType | None] = mapped_column(_enum(HouseholdType, "household"))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     preferred_language: Mapped[str] = mapped_column(String(8), default="sv")
@@ -151,7 +151,7 @@ class Newcomer(Base):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     moved_in: Mapped[date | None]
-    area: Mapped[str | None] = mapped_column(String(80))
+    area: Mapped[str | None] = mapped_column(String(80), index=True)
     street_address: Mapped[str | None] = mapped_column(String(200))
     household: Mapped[HouseholdType | None] = mapped_column(_enum(HouseholdType, "household"))
     birth_year: Mapped[int | None]
