@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from avestavard.errors import ValidationFailed
 from avestavard.models import OutboxMessage
 from avestavard.services.mail import queue_mail
-from avestavard.services.profiles import normalize_email
+from avestavard.services.profiles import checked_email
 
 MAX_DESCRIPTION = 2000
 
@@ -39,11 +39,7 @@ def report_accessibility_problem(
     description = report.description.strip()[:MAX_DESCRIPTION]
     if not description:
         errors["description"] = gettext("Beskriv problemet.")
-    try:
-        reply_to = normalize_email(report.reply_to)
-    except ValueError:
-        reply_to = None
-        errors["email"] = gettext("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
+    reply_to = checked_email(report.reply_to, errors)
     if errors:
         raise ValidationFailed(gettext("Kontrollera uppgifterna."), errors)
     with force_locale("sv"):

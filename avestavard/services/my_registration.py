@@ -39,6 +39,7 @@ from avestavard.services.i18n import translate as _
 from avestavard.services.mail import queue_mail, queue_templated_mail
 from avestavard.services.profiles import (
     NewcomerAnswers,
+    checked_phone,
     normalize_email,
     normalize_phone_number,
     set_newcomer_answers,
@@ -352,11 +353,7 @@ def update_own_answers(
     the profile (the next recomputation uses them), and ``self_updated_at`` marks the change
     beside any proposal or match made before it. Audit-logged."""
     errors: dict[str, str] = {}
-    try:
-        phone = normalize_phone_number(data.phone)
-    except ValueError:
-        phone = None
-        errors["phone"] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+    phone = checked_phone(data.phone, errors)
     if not errors and not phone and not newcomer.email:
         errors["phone"] = _("Fyll i ditt telefonnummer, så att vi kan nå dig.")
     if not data.name.strip():

@@ -20,6 +20,8 @@ from avestavard.services.audit import Actor
 from avestavard.services.i18n import translate as _
 from avestavard.services.profiles import (
     NewcomerProfileInput,
+    checked_email,
+    checked_phone,
     normalize_email,
     normalize_phone_number,
     set_newcomer_answers,
@@ -29,15 +31,8 @@ from avestavard.services.profiles import (
 def _contact(session: Session, data: NewcomerProfileInput) -> tuple[str | None, str | None]:
     """Normalised email and phone; errors next to the fields, including a person we have."""
     errors: dict[str, str] = {}
-    email = phone = None
-    try:
-        email = normalize_email(data.email)
-    except ValueError:
-        errors["email"] = _("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
-    try:
-        phone = normalize_phone_number(data.phone)
-    except ValueError:
-        errors["phone"] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+    email = checked_email(data.email, errors)
+    phone = checked_phone(data.phone, errors)
     if not errors and not email and not phone:
         errors["email"] = _("Fyll i e-postadress eller telefonnummer, så att vi kan nå personen.")
     if email and session.scalar(select(Newcomer.id).where(Newcomer.email == email)) is not None:

@@ -88,6 +88,25 @@ def normalize_phone_number(raw: str | None) -> str | None:
     return normalize_phone(raw)
 
 
+def checked_email(raw: str | None, errors: dict[str, str], field: str = "email") -> str | None:
+    """:func:`normalize_email` for a form: a bad address gives None and its message in
+    ``errors[field]``, so every field's error can be shown at once."""
+    try:
+        return normalize_email(raw)
+    except ValueError:
+        errors[field] = _("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
+        return None
+
+
+def checked_phone(raw: str | None, errors: dict[str, str], field: str = "phone") -> str | None:
+    """:func:`normalize_phone_number` for a form, as :func:`checked_email`."""
+    try:
+        return normalize_phone_number(raw)
+    except ValueError:
+        errors[field] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+        return None
+
+
 def split_interest_words(text: str | Sequence[str] | None) -> list[str]:
     """Free words as typed, one per interest; duplicates dropped.
 
@@ -332,16 +351,8 @@ class RegistrationOutcome:
 
 def _normalized_registration(data: RegistrationInput) -> RegistrationInput:
     errors: dict[str, str] = {}
-    try:
-        email = normalize_email(data.email)
-    except ValueError:
-        email = None
-        errors["email"] = _("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
-    try:
-        phone = normalize_phone_number(data.phone)
-    except ValueError:
-        phone = None
-        errors["phone"] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+    email = checked_email(data.email, errors)
+    phone = checked_phone(data.phone, errors)
     if not errors and not email and not phone:
         errors["email"] = _("Fyll i e-postadress eller telefonnummer, så att vi kan nå dig.")
     if not data.name.strip():
@@ -597,14 +608,7 @@ class HostProfileInput(HostSelfInput):
 
 def _contact_errors(email: str | None, phone: str | None) -> tuple[str | None, str | None]:
     errors: dict[str, str] = {}
-    try:
-        email = normalize_email(email)
-    except ValueError:
-        errors["email"] = _("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
-    try:
-        phone = normalize_phone_number(phone)
-    except ValueError:
-        errors["phone"] = _("Skriv ett giltigt telefonnummer, till exempel 070-123 45 67.")
+    email, phone = checked_email(email, errors), checked_phone(phone, errors)
     if errors:
         raise ValidationFailed(_("Kontrollera uppgifterna."), errors)
     return email, phone
