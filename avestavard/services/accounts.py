@@ -36,6 +36,7 @@ from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.i18n import translate as _
+from avestavard.services.link_settings import LinkSettings
 from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
 from avestavard.services.users import MIN_PASSWORD_LENGTH, create_user
 
@@ -52,11 +53,9 @@ LinkPurpose = Literal["invite", "reset"]
 
 
 @dataclass(frozen=True)
-class AccountSettings:
+class AccountSettings(LinkSettings):
     """What the set-password links need from the configuration."""
 
-    secret_key: str
-    public_base_url: str
     link_max_age: timedelta = timedelta(hours=72)
     municipality: str = "Avesta kommun"
 
@@ -64,8 +63,7 @@ class AccountSettings:
     def from_config(cls, config: Mapping[str, Any]) -> AccountSettings:
         """Read the settings from a Flask config (``PASSWORD_LINK_HOURS`` defaults to 72)."""
         return cls(
-            secret_key=str(config["SECRET_KEY"]),
-            public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+            **cls.site_values(config),
             link_max_age=timedelta(hours=int(config.get("PASSWORD_LINK_HOURS", 72))),
             municipality=str(config.get("MUNICIPALITY_NAME", "Avesta kommun")),
         )

@@ -55,6 +55,7 @@ from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import is_coordinator, own_host, require_coordinator
 from avestavard.services.calendar_months import add_months as add_months
 from avestavard.services.i18n import translate as _
+from avestavard.services.link_settings import LinkSettings
 from avestavard.services.mail import (
     cancel_queued_mail,
     mail_locale,
@@ -92,11 +93,9 @@ MAX_NOTE_LENGTH = 1000
 
 
 @dataclass(frozen=True)
-class MatchSettings:
+class MatchSettings(LinkSettings):
     """What matches need from the configuration: link signing, link lifetimes, the base URL."""
 
-    secret_key: str
-    public_base_url: str
     answer_link_days: int = 14
     follow_up_after_months: int = 1
     follow_up_link_days: int = 60
@@ -109,8 +108,7 @@ class MatchSettings:
     def from_config(cls, config: Mapping[str, Any]) -> MatchSettings:
         """Read the settings from a Flask config (defaults where a setting is missing)."""
         return cls(
-            secret_key=str(config["SECRET_KEY"]),
-            public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+            **cls.site_values(config),
             answer_link_days=int(config.get("MATCH_ANSWER_LINK_DAYS", 14)),
             follow_up_after_months=int(config.get("MATCH_FOLLOW_UP_AFTER_MONTHS", 1)),
             follow_up_link_days=int(config.get("MATCH_FOLLOW_UP_LINK_DAYS", 60)),

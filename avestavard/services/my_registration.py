@@ -36,6 +36,7 @@ from avestavard.models.matches import (
 from avestavard.services import audit
 from avestavard.services.audit import SystemActor
 from avestavard.services.i18n import translate as _
+from avestavard.services.link_settings import LinkSettings
 from avestavard.services.mail import queue_mail, queue_templated_mail
 from avestavard.services.profiles import (
     NewcomerAnswers,
@@ -55,11 +56,9 @@ Step = Literal["unconfirmed", "looking", "host_said_yes", "met", "paused", "ende
 
 
 @dataclass(frozen=True)
-class MyRegistrationSettings:
+class MyRegistrationSettings(LinkSettings):
     """What the newcomer's page needs from the configuration."""
 
-    secret_key: str
-    public_base_url: str
     coordinators_address: str
     link_max_age: timedelta = timedelta(days=30)
     public_languages: tuple[str, ...] = ("sv", "en", "ar")
@@ -68,8 +67,7 @@ class MyRegistrationSettings:
     def from_config(cls, config: Mapping[str, Any]) -> MyRegistrationSettings:
         """Read the settings from a Flask config."""
         return cls(
-            secret_key=str(config["SECRET_KEY"]),
-            public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+            **cls.site_values(config),
             coordinators_address=str(config["MAIL_REPLY_TO"]),
             link_max_age=timedelta(days=int(config.get("MY_REGISTRATION_LINK_DAYS", 30))),
             public_languages=tuple(config.get("PUBLIC_LANGUAGES", ("sv", "en", "ar"))),

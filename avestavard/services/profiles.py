@@ -46,6 +46,7 @@ from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import is_coordinator, own_host, require_coordinator
 from avestavard.services.export import host_record, newcomer_record, person_extract_parts
 from avestavard.services.i18n import translate as _
+from avestavard.services.link_settings import LinkSettings
 from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
 from avestavard.services.notes import note_record, notes_of
 from matching import default_normalizer, taxonomy
@@ -228,11 +229,9 @@ def _language_codes(codes: Sequence[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class RegistrationSettings:
+class RegistrationSettings(LinkSettings):
     """What registration needs from the configuration."""
 
-    secret_key: str
-    public_base_url: str
     confirm_max_age: timedelta = timedelta(days=14)
     public_languages: tuple[str, ...] = ("sv", "en", "ar")
     my_link_max_age: timedelta = timedelta(days=30)
@@ -242,8 +241,7 @@ class RegistrationSettings:
     def from_config(cls, config: Mapping[str, Any]) -> RegistrationSettings:
         """Read the settings from a Flask config."""
         return cls(
-            secret_key=str(config["SECRET_KEY"]),
-            public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
+            **cls.site_values(config),
             confirm_max_age=timedelta(days=int(config.get("REGISTRATION_CONFIRM_DAYS", 14))),
             public_languages=tuple(config.get("PUBLIC_LANGUAGES", ("sv", "en", "ar"))),
             my_link_max_age=timedelta(days=int(config.get("MY_REGISTRATION_LINK_DAYS", 30))),
