@@ -25,7 +25,7 @@ from avestavard.coordinator.profiles_forms import (
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
 from avestavard.forms import show_service_errors
-from avestavard.models import Host, HostStatus, NewcomerStatus, utcnow
+from avestavard.models import Host, HostStatus, Newcomer, NewcomerStatus, utcnow
 from avestavard.public.register_forms import host_answers, newcomer_answers, parse_birth_year
 from avestavard.security import coordinator_required
 from avestavard.services.accounts import AccountSettings
@@ -65,6 +65,34 @@ def _host_input(form: HostInterviewForm) -> HostProfileInput:
         interviewer=form.interviewer.data or None,
         interviewed_on=form.interviewed_on.data,
     )
+
+
+def _fill_form(form: HostInterviewForm | NewcomerEditForm, person: Host | Newcomer) -> None:
+    """The fields a profile form shows otherwise than the person holds them."""
+    form.interests.data = ", ".join(person.interests_raw or [])
+    form.household.data = person.household.value if person.household else None
+    form.status.data = person.status.value
+    form.birth_year.data = str(person.birth_year) if person.birth_year else ""
+
+
+def _extract_download(kind: PersonKind, person_id: int, file_word: str) -> Response:
+    """A person's register extract as a JSON file named after them (audit-logged)."""
+    extract = export_person(db.session, current_user, kind, person_id)
+    db.session.commit()
+    name = _slug(extract["profile"]["name"])
+    return _download(to_json(extract), f"registerutdrag-{file_word}-{person_id}-{name}.json")
+
+
+def _erase(kind: PersonKind, person_id: int, person_url: str, done: str) -> Response:
+    """Erase a person for good once the box is ticked (else back to their page)."""
+    form = EraseForm()
+    if not form.validate_on_submit():
+        flash(_("Kryssa i rutan för att radera."), "error")
+        return redirect(person_url)
+    erase_person(db.session, current_user, kind, person_id)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("coordinator.index"))
 
 
 def _download(data: bytes, filename: str) -> Response:
@@ -154,10 +182,7 @@ def edit_host(host_id: int) -> Response | tuple[str, int] | str:
     host = get_host(db.session, current_user, host_id, record_view=request.method == "GET")
     form = HostInterviewForm(obj=host, extra_languages=host.languages)
     if not form.is_submitted():
-        form.interests.data = ", ".join(host.interests_raw or [])
-        form.household.data = host.household.value if host.household else None
-        form.status.data = host.status.value
-        form.birth_year.data = str(host.birth_year) if host.birth_year else ""
+        _fill_form(form, host)
     if form.validate_on_submit():
         try:
             save_host_interview(db.session, current_user, _host_input(form), host_id=host.id)
@@ -202,24 +227,19 @@ def host_account(host_id: int) -> str | tuple[str, int]:
 @coordinator_required
 def host_extract(host_id: int) -> Response:
     """Everything held on one host, as a JSON file (register extract; audit-logged)."""
-    extract = export_person(db.session, current_user, "host", host_id)
-    db.session.commit()
-    name = _slug(extract["profile"]["name"])
-    return _download(to_json(extract), f"registerutdrag-vard-{host_id}-{name}.json")
+    return _extract_download("host", host_id, "vard")
 
 
 @bp.route("/hosts/<int:host_id>/erase", methods=["POST"])
 @coordinator_required
 def erase_host(host_id: int) -> Response:
     """Erase a host for good."""
-    form = EraseForm()
-    if not form.validate_on_submit():
-        flash(_("Kryssa i rutan för att radera."), "error")
-        return redirect(url_for("coordinator.host_detail", host_id=host_id))
-    erase_person(db.session, current_user, "host", host_id)
-    db.session.commit()
-    flash(_("Värden är raderad."), "success")
-    return redirect(url_for("coordinator.index"))
+    return _erase(
+        "host",
+        host_id,
+        url_for("coordinator.host_detail", host_id=host_id),
+        _("Värden är raderad."),
+    )
 
 
 # --------------------------------------------------------------------------- newcomers
@@ -259,10 +279,7 @@ def edit_newcomer(newcomer_id: int) -> Response | tuple[str, int] | str:
         matched=newcomer.status == NewcomerStatus.MATCHED,
     )
     if not form.is_submitted():
-        form.interests.data = ", ".join(newcomer.interests_raw or [])
-        form.household.data = newcomer.household.value if newcomer.household else None
-        form.status.data = newcomer.status.value
-        form.birth_year.data = str(newcomer.birth_year) if newcomer.birth_year else ""
+        _fill_form(form, newcomer)
     if form.validate_on_submit():
         try:
             update_newcomer(
@@ -295,24 +312,19 @@ def confirm_newcomer_view(newcomer_id: int) -> Response:
 @coordinator_required
 def newcomer_extract(newcomer_id: int) -> Response:
     """Everything held on one newcomer, as a JSON file (register extract; audit-logged)."""
-    extract = export_person(db.session, current_user, "newcomer", newcomer_id)
-    db.session.commit()
-    name = _slug(extract["profile"]["name"])
-    return _download(to_json(extract), f"registerutdrag-nyinflyttad-{newcomer_id}-{name}.json")
+    return _extract_download("newcomer", newcomer_id, "nyinflyttad")
 
 
 @bp.route("/newcomers/<int:newcomer_id>/erase", methods=["POST"])
 @coordinator_required
 def erase_newcomer(newcomer_id: int) -> Response:
     """Erase a newcomer for good."""
-    form = EraseForm()
-    if not form.validate_on_submit():
-        flash(_("Kryssa i rutan för att radera."), "error")
-        return redirect(url_for("coordinator.newcomer_detail", newcomer_id=newcomer_id))
-    erase_person(db.session, current_user, "newcomer", newcomer_id)
-    db.session.commit()
-    flash(_("Personen är raderad."), "success")
-    return redirect(url_for("coordinator.index"))
+    return _erase(
+        "newcomer",
+        newcomer_id,
+        url_for("coordinator.newcomer_detail", newcomer_id=newcomer_id),
+        _("Personen är raderad."),
+    )
 
 
 @bp.context_processor
