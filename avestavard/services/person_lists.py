@@ -105,18 +105,30 @@ def _date(text: str) -> date | None:
         return None
 
 
-def _host_select(query: ListQuery, ids: list[int] | None) -> tuple[Select[Any], dict[str, Any]]:
-    active = _active_count(Host).label("active")
-    stmt = select(Host, active)
+def _common_select(
+    model: type[Host] | type[Newcomer],
+    statuses: type[HostStatus] | type[NewcomerStatus],
+    query: ListQuery,
+    ids: list[int] | None,
+) -> Select[Any]:
+    """Hosts or newcomers with their number of active matches, narrowed by the search hits
+    (``ids``) and the filters both lists have: area, a language spoken, status."""
+    stmt = select(model, _active_count(model).label("active"))
     f = query.filters
     if ids is not None:
-        stmt = stmt.where(Host.id.in_(ids))
+        stmt = stmt.where(model.id.in_(ids))
     if f.get("area"):
-        stmt = stmt.where(Host.area == f["area"])
+        stmt = stmt.where(model.area == f["area"])
     if f.get("language"):
-        stmt = stmt.where(_has_language(Host, f["language"]))
-    if f.get("status") in {s.value for s in HostStatus}:
-        stmt = stmt.where(Host.status == HostStatus(f["status"]))
+        stmt = stmt.where(_has_language(model, f["language"]))
+    if f.get("status") in {s.value for s in statuses}:
+        stmt = stmt.where(model.status == statuses(f["status"]))
+    return stmt
+
+
+def _host_select(query: ListQuery, ids: list[int] | None) -> tuple[Select[Any], dict[str, Any]]:
+    stmt = _common_select(Host, HostStatus, query, ids)
+    f = query.filters
     if f.get("free") == "yes":
         stmt = stmt.where(Host.status == HostStatus.ACTIVE, Host.capacity > _active_count(Host))
     sorts = {
@@ -131,17 +143,8 @@ def _host_select(query: ListQuery, ids: list[int] | None) -> tuple[Select[Any], 
 
 
 def _newcomer_select(query: ListQuery, ids: list[int] | None) -> tuple[Select[Any], dict[str, Any]]:
-    active = _active_count(Newcomer).label("active")
-    stmt = select(Newcomer, active)
+    stmt = _common_select(Newcomer, NewcomerStatus, query, ids)
     f = query.filters
-    if ids is not None:
-        stmt = stmt.where(Newcomer.id.in_(ids))
-    if f.get("area"):
-        stmt = stmt.where(Newcomer.area == f["area"])
-    if f.get("language"):
-        stmt = stmt.where(_has_language(Newcomer, f["language"]))
-    if f.get("status") in {s.value for s in NewcomerStatus}:
-        stmt = stmt.where(Newcomer.status == NewcomerStatus(f["status"]))
     before = _date(f.get("waiting_before", ""))
     if before is not None:
         limit = datetime.combine(before, time.min, tzinfo=UTC)
