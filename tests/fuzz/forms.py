@@ -178,7 +178,10 @@ class _FormParser(HTMLParser):
             self.select = None
         elif tag == "textarea" and self.textarea is not None:
             # as browsers do: a line break right after <textarea> is not part of the value
-            self.textarea.value = self.textarea.value.removeprefix("\n")
+            value = self.textarea.value
+            self.textarea.value = (
+                value.removeprefix("\r\n") if value[:2] == "\r\n" else value.removeprefix("\n")
+            )
             self.textarea = None
 
 
@@ -214,9 +217,8 @@ def _base(control: Control) -> st.SearchStrategy[list[str]]:
     if control.kind in ("radio", "select"):
         if control.chosen:
             return st.just(control.chosen[:1])
-        return (
-            st.sampled_from(control.options).map(lambda v: [v]) if control.options else st.just([])
-        )
+        options = [o for o in control.options if o]  # not the "choose one" prompt
+        return st.sampled_from(options).map(lambda v: [v]) if options else st.just([])
     if control.value or control.name not in PLAUSIBLE:
         return st.just([control.value])
     return PLAUSIBLE[control.name].map(lambda v: [v])
