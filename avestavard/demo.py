@@ -98,7 +98,7 @@ from avestavard.services.notes import PersonKind, add_note
 from avestavard.services.profiles import set_interests
 from avestavard.services.users import create_user
 
-DEMO_PASSWORD = "avesta-demo-2026"
+DEMO_PASSWORD = "avesta-demo-2026"  # noqa: S105  (printed by make run; demo data only)
 DEMO_SEED = 20261128
 # Months of history before the current newcomers (who registered in the last four months).
 HISTORY_MONTHS = 20
@@ -522,7 +522,7 @@ class _Demo:
         self.now = now
         self.today = now.date()
         self.settings = settings
-        self.rng = random.Random(DEMO_SEED)
+        self.rng = random.Random(DEMO_SEED)  # noqa: S311  (reproducible made-up data)
         self.story_newcomers: dict[str, Newcomer] = {}
         self.story_matches: dict[str, Match] = {}
         self.used_names = {story.name for story in _STORY.values()}
@@ -625,7 +625,8 @@ class _Demo:
             self._add_host(host, rng.sample(_INTERESTS_SV, rng.randrange(3, 6)))
 
     def _add_host(self, host: Host, interests: list[str]) -> Host:
-        assert host.interviewed_on is not None
+        if host.interviewed_on is None:
+            raise ValueError("the demo's hosts were all interviewed")
         host.created_at = host.updated_at = datetime.combine(
             host.interviewed_on, time(10), tzinfo=UTC
         )
@@ -706,7 +707,7 @@ class _Demo:
         """Newcomers of the months ``months`` to 4 months back: each registered, waited, was
         matched with a host interviewed before, met and left the programme; one flush per step
         of each month, so every state change is recorded on its own date."""
-        rng = random.Random(DEMO_SEED + 1)
+        rng = random.Random(DEMO_SEED + 1)  # noqa: S311  (reproducible made-up data)
         hosts = sorted(
             (h for h in self.session.scalars(select(Host)) if h is not self.karin),
             key=lambda h: (h.created_at, h.name),
@@ -1162,7 +1163,8 @@ class _Demo:
         story = []
         for key, street, postcode, town, people in _STORY_HOUSEHOLDS:
             moved_in = self.story_newcomers[key].moved_in
-            assert moved_in is not None
+            if moved_in is None:
+                raise ValueError("the story's newcomers all have a moving-in date")
             story.append(
                 (moved_in, [row(*person, street, postcode, town, moved_in) for person in people])
             )

@@ -67,7 +67,8 @@ def note_edit(note_id: int) -> Response | tuple[str, int]:
     note = get_note(db.session, current_user, note_id)
     kind: PersonKind = "host" if note.host_id is not None else "newcomer"
     person_id = note.host_id if note.host_id is not None else note.newcomer_id
-    assert person_id is not None
+    if person_id is None:
+        raise RuntimeError("a note belongs to a host or a newcomer")
     form = NoteForm(data={"text": note.text})
     if form.validate_on_submit():
         try:

@@ -143,7 +143,8 @@ def render_person_page(
     timeline (the view and reading the notes are audit-logged by the service)."""
     page = person_page(db.session, current_user, kind, person_id)
     if kind == "host":
-        assert isinstance(page.person, Host)
+        if not isinstance(page.person, Host):
+            raise TypeError("a host's page shows a host")
         template = "coordinator/profiles/host_detail.html"
         extra: dict[str, Any] = {
             "host": page.person,

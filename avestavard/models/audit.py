@@ -42,9 +42,10 @@ class AuditAction(enum.StrEnum):
     ACCOUNT_CREATE = "account-create"
     ACCOUNT_DEACTIVATE = "account-deactivate"
     ACCOUNT_REACTIVATE = "account-reactivate"
-    PASSWORD_RESET_LINK = "password-reset-link"
-    PASSWORD_SET = "password-set"
-    PASSWORD_CHANGE = "password-change"
+    # names of audit events, not passwords
+    PASSWORD_RESET_LINK = "password-reset-link"  # noqa: S105
+    PASSWORD_SET = "password-set"  # noqa: S105
+    PASSWORD_CHANGE = "password-change"  # noqa: S105
     RECOMPUTE_PROPOSALS = "recompute"
     REJECT_PROPOSAL = "reject-proposal"
     APPROVE = "approve"

@@ -41,7 +41,7 @@ from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
 from avestavard.services.users import MIN_PASSWORD_LENGTH, create_user
 
 MAX_PASSWORD_LENGTH = 200
-PASSWORD_LINK_SALT = "avestavard.password-link"
+PASSWORD_LINK_SALT = "avestavard.password-link"  # noqa: S105  (a namespace, not a secret)
 AUDIT_SUBJECT = "user"
 # Languages the account emails are written in (the staff interface languages).
 MAIL_LANGUAGES = ("sv", "en")

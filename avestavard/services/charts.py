@@ -69,7 +69,8 @@ def _svg(figure: Figure) -> bytes:
 def _axes_style(axes: object, months: Sequence[str], locale: str, ylabel: str) -> None:
     from matplotlib.axes import Axes
 
-    assert isinstance(axes, Axes)
+    if not isinstance(axes, Axes):
+        raise TypeError("charts are drawn on matplotlib axes")
     step = max(1, len(months) // 12)
     axes.set_xticks(range(0, len(months), step))
     axes.set_xticklabels([month_label(m, locale) for m in months[::step]], rotation=45)

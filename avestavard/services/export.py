@@ -357,7 +357,8 @@ def to_xlsx(rows: Sequence[dict[str, Any]], title: str = "Export") -> bytes:
     times are date-time cells in Stockholm time."""
     workbook = Workbook()
     sheet = workbook.active
-    assert sheet is not None
+    if sheet is None:
+        raise RuntimeError("a new workbook has an active sheet")
     sheet.title = title[:31]
     columns = _columns(rows)
     sheet.append(columns)

@@ -124,7 +124,8 @@ def _old(obj: Any, name: str) -> Any:
     column = mapper.columns[name]
     key = mapper.primary_key[0]
     session = state.session
-    assert session is not None
+    if session is None:
+        raise RuntimeError("figure events are recorded for objects in a session")
     with session.no_autoflush:
         return session.execute(select(column).where(key == state.identity[0])).scalar_one_or_none()
 

@@ -264,7 +264,8 @@ def render_print_batch_pdf(
     for start in range(0, len(letters), chunk_size):
         html = render_print_html(letters[start : start + chunk_size])
         part = HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf()
-        assert part is not None  # write_pdf returns the bytes when no target is given
+        if part is None:  # write_pdf returns the bytes when no target is given
+            raise RuntimeError("WeasyPrint returned no PDF")
         parts.append(part)
     if len(parts) == 1:
         return parts[0]

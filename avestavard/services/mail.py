@@ -49,7 +49,7 @@ RESERVED_HEADERS = frozenset(
 
 AUDIT_SUBJECT = "outbox_message"
 # What stands where a link's token was hidden in a stored message.
-REDACTED_TOKEN = "[…]"
+REDACTED_TOKEN = "[…]"  # noqa: S105  (the text shown in place of a token)
 
 # "RCPT TO: 550 5.1.1 <x>: No such user" → 550 and 5.1.1 (RFC 5321 reply, RFC 3463 status).
 _REPLY = re.compile(r"(?:^|[:;] )([2-5]\d\d)(?:[ -]([245]\.\d{1,3}\.\d{1,3}))?\b")

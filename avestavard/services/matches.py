@@ -1006,7 +1006,8 @@ def undo_batch(session: Session, actor: Actor, batch: str, *, now: datetime) -> 
         raise NotFound(_("Matchningen finns inte."))
     for match_id in ids:
         match = session.get(Match, match_id)
-        assert match is not None
+        if match is None:
+            raise NotFound(_("Matchningen finns inte."))
         if match.state not in UNDOABLE_STATES:
             continue
         try:
@@ -1294,7 +1295,8 @@ def send_follow_ups(session: Session, now: datetime, settings: MatchSettings | N
     ).all()
     queued = 0
     for match in candidates:
-        assert match.introduced_at is not None
+        if match.introduced_at is None:
+            raise RuntimeError("follow-up candidates are introduced matches")
         if add_months(match.introduced_at, settings.follow_up_after_months) > now:
             continue
         asked = {f.side for f in match.follow_ups}

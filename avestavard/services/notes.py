@@ -76,7 +76,8 @@ def may_edit(note: Note, actor: Actor, now: datetime) -> bool:
 def _kind_of(note: Note) -> tuple[PersonKind, int]:
     if note.host_id is not None:
         return "host", note.host_id
-    assert note.newcomer_id is not None
+    if note.newcomer_id is None:
+        raise RuntimeError("a note belongs to a host or a newcomer")
     return "newcomer", note.newcomer_id
 
 

@@ -461,7 +461,8 @@ def _queue_confirmation(
         "language": language,
         "my_registration_url": settings.my_registration_url(newcomer),
     }
-    assert data.email is not None
+    if data.email is None:
+        raise ValueError("a confirmation is mailed to an email address")
     return queue_templated_mail(
         session,
         key=f"registration-confirm:{hashlib.sha256(nonce.encode()).hexdigest()[:32]}",

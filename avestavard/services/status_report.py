@@ -597,7 +597,8 @@ def to_xlsx(report: StatusReport) -> bytes:
     """One sheet per table (openpyxl); withheld cells are the text "<5" or ".."."""
     workbook = Workbook()
     info = workbook.active
-    assert info is not None
+    if info is None:
+        raise RuntimeError("a new workbook has an active sheet")
     info.title = "Rapport"
     info.append(["Medflyttarstöd: AvestaVärdar och välkomstbrev"])
     info["A1"].font = Font(bold=True, size=14)
