@@ -4,6 +4,7 @@ password) gets a set-password link, shown once on the answer page and emailed as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from avestavard.admin.users_forms import AccountActionForm, NewAccountForm
 from avestavard.errors import Conflict, ValidationFailed
 from avestavard.extensions import db
 from avestavard.forms import show_service_errors
-from avestavard.models import Role
+from avestavard.models import Role, User
 from avestavard.security import admin_required
 from avestavard.services.accounts import (
     AccountSettings,
@@ -92,34 +93,37 @@ def user_password_link(user_id: int) -> str | Response:
     return _show_link(link, new_account=False)
 
 
-@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
-@admin_required
-def user_deactivate(user_id: int) -> Response:
-    """Switch an account off (not one's own, not the last administrator)."""
+def _switch_account(switch: Callable[[], User], done: Callable[[User], str]) -> Response:
+    """Switch an account off or on; a refusal (Conflict) is said on the list of accounts."""
     try:
-        user = deactivate_account(db.session(), current_user, user_id)
+        user = switch()
     except Conflict as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(_("Kontot för %(email)s är avstängt.", email=user.email), "success")
+        flash(done(user), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@admin_required
+def user_deactivate(user_id: int) -> Response:
+    """Switch an account off (not one's own, not the last administrator)."""
+    return _switch_account(
+        lambda: deactivate_account(db.session(), current_user, user_id),
+        lambda user: _("Kontot för %(email)s är avstängt.", email=user.email),
+    )
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 @admin_required
 def user_reactivate(user_id: int) -> Response:
     """Switch an account on again."""
-    try:
-        user = reactivate_account(db.session(), current_user, user_id)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Kontot för %(email)s är aktivt igen.", email=user.email), "success")
-    return redirect(url_for("admin.users"))
+    return _switch_account(
+        lambda: reactivate_account(db.session(), current_user, user_id),
+        lambda user: _("Kontot för %(email)s är aktivt igen.", email=user.email),
+    )
 
 
 @bp.context_processor
