@@ -115,3 +115,9 @@ def stripped(value: Any) -> Any:
     """A field filter: the submitted text without surrounding whitespace (a choice of only
     spaces is then no choice, as ``Optional`` already treats it, not a value to store)."""
     return value.strip() if isinstance(value, str) else value
+
+
+def show_service_error(field: Field, exc: ValidationFailed) -> None:
+    """Put a service's error for one field under it: its message for that field, else the
+    service's general message (a form with one field that a service checks again)."""
+    field.errors = [*field.errors, exc.errors.get(field.name, exc.message)]

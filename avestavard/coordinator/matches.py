@@ -29,7 +29,7 @@ from avestavard.coordinator.matches_forms import (
 )
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.extensions import db
-from avestavard.forms import FlaskForm, page_number, record_id
+from avestavard.forms import FlaskForm, page_number, record_id, show_service_error
 from avestavard.localtime import to_local
 from avestavard.models import Host, Newcomer, utcnow
 from avestavard.models.matches import (
@@ -200,7 +200,7 @@ def reject_proposal(proposal_id: int) -> Response | str | tuple[str, int]:
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            form.reason.errors = [*form.reason.errors, exc.errors.get("reason", exc.message)]
+            show_service_error(form.reason, exc)
         else:
             db.session.commit()
             flash(_("Förslaget är avvisat och föreslås inte igen."), "success")
@@ -425,7 +425,7 @@ def _match_page_form(
             record()
         except ValidationFailed as exc:
             db.session.rollback()
-            field.errors = [*field.errors, exc.errors.get(field.name, exc.message)]
+            show_service_error(field, exc)
         else:
             db.session.commit()
             flash(done, "success")

@@ -15,6 +15,7 @@ from avestavard.coordinator.notes_forms import NoteForm
 from avestavard.coordinator.profiles import render_person_page
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import db
+from avestavard.forms import show_service_error
 from avestavard.models import utcnow
 from avestavard.security import coordinator_required
 from avestavard.services.notes import PersonKind, add_note, edit_note, get_note, may_edit
@@ -38,7 +39,7 @@ def _add(kind: PersonKind, person_id: int) -> Response | tuple[str, int]:
             add_note(db.session, current_user, kind, person_id, form.text.data or "", now=utcnow())
         except ValidationFailed as exc:
             db.session.rollback()
-            form.text.errors = [*form.text.errors, exc.errors.get("text", exc.message)]
+            show_service_error(form.text, exc)
         else:
             db.session.commit()
             flash(_("Anteckningen är sparad."), "success")
@@ -75,7 +76,7 @@ def note_edit(note_id: int) -> Response | tuple[str, int]:
             edit_note(db.session, current_user, note_id, form.text.data or "", now=utcnow())
         except ValidationFailed as exc:
             db.session.rollback()
-            form.text.errors = [*form.text.errors, exc.errors.get("text", exc.message)]
+            show_service_error(form.text, exc)
         else:
             db.session.commit()
             flash(_("Anteckningen är ändrad."), "success")
