@@ -8,6 +8,7 @@ services do the work and the audit logging; these views parse, call, commit and 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -155,30 +156,36 @@ def my_registration_edit(token: str) -> Response | str | tuple[str, int]:
     ), status
 
 
-@bp.route("/min-anmalan/<token>/pausa", methods=["POST"])
-def my_registration_pause(token: str) -> Response | tuple[str, int]:
-    """ "Not now": stop looking for a host until the newcomer resumes."""
+def _change_standing(
+    token: str, change: Callable[..., Newcomer], done: str
+) -> Response | tuple[str, int]:
+    """Pause or resume from the newcomer's page (the service audit-logs it), then back there."""
     try:
         newcomer = _open(token, record_view=False)
     except (service.LinkNotValid, service.LinkExpired) as exc:
         return _problem(exc, token)
-    service.pause(db.session, newcomer, now=datetime.now(UTC))
+    change(db.session, newcomer, now=datetime.now(UTC))
     db.session.commit()
-    flash(_("Anmälan är pausad. Vi letar inte efter en värd förrän du fortsätter."), "success")
+    flash(done, "success")
     return redirect(url_for("public.my_registration", token=token))
+
+
+@bp.route("/min-anmalan/<token>/pausa", methods=["POST"])
+def my_registration_pause(token: str) -> Response | tuple[str, int]:
+    """ "Not now": stop looking for a host until the newcomer resumes."""
+    return _change_standing(
+        token,
+        service.pause,
+        _("Anmälan är pausad. Vi letar inte efter en värd förrän du fortsätter."),
+    )
 
 
 @bp.route("/min-anmalan/<token>/fortsatt", methods=["POST"])
 def my_registration_resume(token: str) -> Response | tuple[str, int]:
     """Look for a host again."""
-    try:
-        newcomer = _open(token, record_view=False)
-    except (service.LinkNotValid, service.LinkExpired) as exc:
-        return _problem(exc, token)
-    service.resume(db.session, newcomer, now=datetime.now(UTC))
-    db.session.commit()
-    flash(_("Välkommen tillbaka! Nu letar vi efter en värd åt dig igen."), "success")
-    return redirect(url_for("public.my_registration", token=token))
+    return _change_standing(
+        token, service.resume, _("Välkommen tillbaka! Nu letar vi efter en värd åt dig igen.")
+    )
 
 
 @bp.route("/min-anmalan/<token>/avsluta", methods=["GET", "POST"])
