@@ -5,6 +5,7 @@ not even learn which ids exist)."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from avestavard.extensions import db
 from avestavard.models.matches import MatchProposal
@@ -63,10 +64,9 @@ def _foreign_id(name, ids):
 
 
 def _value(converter, name, ids):
-    kind = converter.__class__.__name__
-    if kind == "IntegerConverter":
+    if isinstance(converter, IntegerConverter):
         return _foreign_id(name, ids)
-    if kind == "AnyConverter":
+    if isinstance(converter, AnyConverter):
         return sorted(converter.items)[0]
     return "x"
 
@@ -75,9 +75,7 @@ def _id_routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or not rule.arguments:
             continue
-        if any(
-            rule._converters[a].__class__.__name__ == "IntegerConverter" for a in rule.arguments
-        ):
+        if any(isinstance(rule._converters[a], IntegerConverter) for a in rule.arguments):
             yield rule
 
 
