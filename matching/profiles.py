@@ -202,6 +202,22 @@ class _Profile:
         return "\n".join(t for t in (self.past, self.present, self.future) if t)
 
 
+def _profile_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields hosts and newcomers share, read from one JSON line."""
+    return {
+        "id": _id(data),
+        "birth_year": _year(data.get("birth_year")),
+        "area": _text(data.get("area")),
+        "household": _household(data.get("household")),
+        "languages": _languages(data.get("languages")),
+        "interests": _strings(data.get("interests")),
+        "past": _text(data.get("past")),
+        "present": _text(data.get("present")),
+        "future": _text(data.get("future")),
+        "gender": _gender(data.get("gender")),
+    }
+
+
 @dataclass(frozen=True)
 class HostProfile(_Profile):
     """A volunteer host (AvestaVärd).
@@ -241,16 +257,7 @@ class HostProfile(_Profile):
         if status not in HOST_STATUSES:
             raise ProfileError(f"unknown host status {status!r} (expected {HOST_STATUSES})")
         return cls(
-            id=_id(data),
-            birth_year=_year(data.get("birth_year")),
-            area=_text(data.get("area")),
-            household=_household(data.get("household")),
-            languages=_languages(data.get("languages")),
-            interests=_strings(data.get("interests")),
-            past=_text(data.get("past")),
-            present=_text(data.get("present")),
-            future=_text(data.get("future")),
-            gender=_gender(data.get("gender")),
+            **_profile_fields(data),
             thoughts=_text(data.get("thoughts")),
             capacity=capacity,
             status=status,
@@ -279,16 +286,7 @@ class NewcomerProfile(_Profile):
     def from_dict(cls, data: Mapping[str, Any]) -> NewcomerProfile:
         """Build a newcomer from one JSON line's fields."""
         return cls(
-            id=_id(data),
-            birth_year=_year(data.get("birth_year")),
-            area=_text(data.get("area")),
-            household=_household(data.get("household")),
-            languages=_languages(data.get("languages")),
-            interests=_strings(data.get("interests")),
-            past=_text(data.get("past")),
-            present=_text(data.get("present")),
-            future=_text(data.get("future")),
-            gender=_gender(data.get("gender")),
+            **_profile_fields(data),
             wishes=_text(data.get("wishes")),
             moved_in=_date(data.get("moved_in")),
             waiting_since=_date(data.get("waiting_since")),
