@@ -12,6 +12,7 @@ from typing import Any
 import flask_wtf
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, IntegerField
+from wtforms.fields.choices import SelectFieldBase
 
 from avestavard.errors import ValidationFailed
 
@@ -44,13 +45,22 @@ class FlaskForm(flask_wtf.FlaskForm):
             csrf.render_kw = {**(csrf.render_kw or {}), "id": False}
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Flag every field that received a NUL; otherwise validate as usual."""
+        """Flag every field that received a NUL; otherwise validate as usual.
+
+        A choice of only spaces is no choice: WTForms' ``Optional`` lets it through without
+        the check against the choices, so it is emptied here rather than reaching the views.
+        """
         with_nul = [f for f in _leaf_fields(self) if has_nul(getattr(f, "raw_data", None))]
         if with_nul:
             for field in with_nul:
                 field.errors = [str(_l("Texten innehåller ett otillåtet tecken."))]
             return False
-        return bool(super().validate(extra_validators=extra_validators))
+        valid = bool(super().validate(extra_validators=extra_validators))
+        for field in _leaf_fields(self):
+            data = field.data
+            if isinstance(field, SelectFieldBase) and isinstance(data, str) and not data.strip():
+                field.data = ""
+        return valid
 
 
 class CsrfOnlyForm(FlaskForm):

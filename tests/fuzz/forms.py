@@ -274,6 +274,7 @@ class Tally:
     posts: Counter[str] = field(default_factory=Counter)
     accepted: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
+    read_back: int = 0  # saved records read back and compared with what was posted
 
     def count(self, endpoint: str, status: int) -> None:
         """Record one post and its answer (a redirect: the form was accepted)."""
@@ -294,7 +295,7 @@ class Tally:
         server_errors = sum(n for code, n in self.statuses.items() if code >= 500)
         return (
             f"fuzzing: {sum(self.posts.values())} inputs posted to {len(self.posts)} endpoints "
-            f"({answers}); {server_errors} answered 5xx"
+            f"({answers}); {server_errors} answered 5xx; {self.read_back} saved records read back"
         )
 
 
