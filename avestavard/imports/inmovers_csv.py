@@ -32,7 +32,11 @@ BadRowCode = Literal[
     "address missing",
     "bad postcode",
     "duplicate person",
+    "too long",
 ]
+
+# The longest text each column is stored in (the households' and residents' columns).
+_MAX_LENGTH = {"first_name": 100, "last_name": 100, "street": 200, "town": 80, "care_of": 200}
 
 # Column -> accepted header spellings after casefold and whitespace collapse.
 _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -322,6 +326,13 @@ def _parse_row(
         index = columns.get(column)
         return "" if index is None else _WHITESPACE.sub(" ", fields[index]).strip()
 
+    for column, limit in _MAX_LENGTH.items():
+        if len(field(column)) > limit:
+            raise RowError(
+                "too long",
+                f"Ett fält är längre än {limit} tecken",
+                f"A field is longer than {limit} characters",
+            )
     normalised, birth_date = parse_personal_number(field("personal_number"), today=today)
     first_name, last_name = field("first_name"), field("last_name")
     if not first_name or not last_name:

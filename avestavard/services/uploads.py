@@ -49,7 +49,8 @@ def stage_upload(
     pending = PendingUpload(
         kind=kind.value,
         token=secrets.token_urlsafe(32),
-        file_name=file_name[:200],
+        # as shown on the page: no NUL (PostgreSQL refuses it) nor other control characters
+        file_name="".join(ch for ch in file_name if ch.isprintable())[:200],
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by_id=actor.id,

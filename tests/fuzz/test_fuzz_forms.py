@@ -511,6 +511,24 @@ def test_arbitrary_uploads(
     fuzz()
 
 
+def test_register_extract_found_by_the_long_profile(site: Site) -> None:
+    """Inputs the long profile found on PostgreSQL: a field longer than its column (a town of
+    81 characters) is a bad row, and a file name with NUL and control characters is stored
+    without them; neither is a 500."""
+    (form,) = site.forms["coordinator.letter_import"][:1]
+    row = [_personal_number(date(1990, 1, 2), 12), "Amira", "Haddad", "", "Kyrkogatan 3B"]
+    extract = "\n".join(
+        [";".join(REGISTER_HEADER), ";".join([*row, "774 30", "A" * 81, "2026-01-05", ""])]
+    ).encode()
+    values = MultiDict([("csrf_token", form.controls["csrf_token"].value)])
+    values.add("file", (io.BytesIO(extract), "inflyttade\x00\x1b.csv"))
+    response = post(site.client("coordinator"), "coordinator.letter_import", form.action, values)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "längre än 80 tecken" in page
+    assert "inflyttade.csv" in page
+
+
 # --------------------------------------------------------------------------- every form
 
 
