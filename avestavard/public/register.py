@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from markupsafe import Markup
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from avestavard.errors import ValidationFailed
 from avestavard.extensions import csrf, db, limiter
-from avestavard.forms import CsrfOnlyForm, show_service_errors
+from avestavard.forms import show_service_errors
 from avestavard.public import bp
 from avestavard.public.register_forms import RegistrationForm, newcomer_answers
 from avestavard.services.my_registration import MyRegistrationSettings, link_token
@@ -26,7 +27,7 @@ from avestavard.services.profiles import (
     register_newcomer,
 )
 
-_BLANK_FORM = "avestavard.register.blank_form"
+_BLANK_PAGE = "avestavard.register.blank_page"
 
 
 def _register_limit() -> str:
@@ -47,39 +48,36 @@ def my_registration_settings() -> MyRegistrationSettings:
     return MyRegistrationSettings.from_config(current_app.config)
 
 
-def _render_form(
-    form: RegistrationForm | CsrfOnlyForm, status: int = 200, *, blank: bool = False
-) -> tuple[str, int]:
+def _render_form(form: RegistrationForm, status: int = 200) -> tuple[str, int]:
     locale = str(get_locale() or "sv")
-    if blank:
-        page = render_template("public/register.html", form=form, blank_form=_blank_form(locale))
-    else:
-        page = render_template(
-            "public/register.html", form=form, suggestions=interest_suggestions(locale)
-        )
+    page = render_template(
+        "public/register.html", form=form, suggestions=interest_suggestions(locale)
+    )
     return page, status
 
 
-def _blank_form(locale: str) -> Markup:
-    """The form as a first visitor sees it, rendered once per language.
+def _blank_page() -> str:
+    """The form as a first visitor sees it, rendered once per language around its CSRF token.
 
-    Everything in it comes from the configuration, the interest taxonomy and the language, so
-    every visitor in one language gets the same HTML (the CSRF token is outside it).
+    Everything else on the page comes from the configuration, the interest taxonomy and the
+    language, so every anonymous visitor in one language gets the same HTML but for the token,
+    which is new for each visitor's session. A signed-in user (whose menu differs) or a visitor
+    with a message waiting to be shown gets the page rendered for them.
     """
-    cache: dict[str, Markup] = current_app.extensions.setdefault(_BLANK_FORM, {})
-    html = cache.get(locale)
-    if html is None:
-        form = RegistrationForm(formdata=None, meta={"csrf": False})
-        form.preferred_language.data = locale
-        html = Markup(  # noqa: S704  (a rendered, autoescaped template)
-            render_template(
-                "public/_register_form_body.html",
-                form=form,
-                suggestions=interest_suggestions(locale),
-            )
-        )
-        cache[locale] = html
-    return html
+    locale = str(get_locale() or "sv")
+    cache: dict[str, tuple[str, str]] = current_app.extensions.setdefault(_BLANK_PAGE, {})
+    parts = cache.get(locale)
+    personal = current_user.is_authenticated or bool(session.get("_flashes"))
+    if parts is not None and not personal:
+        return parts[0] + generate_csrf() + parts[1]
+    form = RegistrationForm(formdata=None)
+    form.preferred_language.data = locale
+    page, _status = _render_form(form)
+    token = form.csrf_token.current_token
+    if not personal and token and page.count(token) == 1:
+        before, _token, after = page.partition(token)
+        cache[locale] = (before, after)
+    return page
 
 
 def _input_from(form: RegistrationForm) -> RegistrationInput:
@@ -101,11 +99,11 @@ def _input_from(form: RegistrationForm) -> RegistrationInput:
     deduct_when=lambda response: response.status_code == 302,
     on_breach=_frameable,
 )
-def register() -> Response | tuple[str, int]:
+def register() -> Response | str | tuple[str, int]:
     """The registration form; a valid one is saved and the confirmation email queued."""
     _frameable()
     if request.method == "GET":
-        return _render_form(CsrfOnlyForm(), blank=True)
+        return _blank_page()
     form = RegistrationForm()
     if not form.validate():
         return _render_form(form, 400)

@@ -211,6 +211,30 @@ def test_missing_session_csrf_still_keeps_values(app):
     assert 'value="Amira Haddad"' in response.get_data(as_text=True)
 
 
+def test_each_visitor_gets_their_own_token_on_the_page_served_from_memory(app, make_user):
+    # The blank page is rendered once per language; what differs between visitors is the
+    # token, the menu of a signed-in user and a message waiting to be shown.
+    first, second = app.test_client(), app.test_client()
+    pages = [c.get("/register?lang=sv").get_data(as_text=True) for c in (first, second)]
+    tokens = [csrf_token_from(page) for page in pages]
+    assert tokens[0] != tokens[1]
+    assert pages[0].replace(tokens[0], "") == pages[1].replace(tokens[1], "")
+    for client, token in ((second, tokens[1]), (first, tokens[0])):
+        data = {**VALID, "email": f"{client is first}@example.org", "csrf_token": token}
+        assert client.post("/register", data=data).status_code == 302
+    arabic = second.get("/register?lang=ar").get_data(as_text=True)
+    assert 'lang="ar" dir="rtl"' in arabic and "Logga ut" not in arabic
+
+    staff = app.test_client()
+    coordinator = make_user("coordinator", email="samordnare@avesta.example")
+    assert login(staff, coordinator.email).status_code == 302
+    with staff.session_transaction() as session:
+        session["_flashes"] = [("info", "Ett meddelande till dig")]
+    page = staff.get("/register?lang=sv").get_data(as_text=True)
+    assert "Logga ut" in page and "Ett meddelande till dig" in page
+    assert "Logga ut" not in first.get("/register?lang=sv").get_data(as_text=True)
+
+
 # --------------------------------------------------------------------------- email confirmation
 
 
