@@ -51,25 +51,21 @@ from sqlalchemy.orm import Session
 from avestavard.imports.inmovers_csv import luhn_valid, parse_inmovers
 from avestavard.models import (
     AuditEvent,
+    FollowUpSide,
     Host,
     HostStatus,
     HouseholdType,
+    MatchState,
     Newcomer,
     NewcomerStatus,
     OutboxMessage,
     OutboxStatus,
+    ProposalStatus,
     Role,
     User,
 )
 from avestavard.models.letters import Letter, LetterBatch, LetterHousehold, Resident
-from avestavard.models.matches import (
-    FollowUpSide,
-    Match,
-    MatchFollowUp,
-    MatchProposal,
-    MatchState,
-    ProposalStatus,
-)
+from avestavard.models.matches import Match, MatchFollowUp, MatchProposal
 from avestavard.services import matching_adapter
 from avestavard.services.calendar_months import add_months
 from avestavard.services.letters import (

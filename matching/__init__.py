@@ -20,6 +20,7 @@ as ``LearnedWeights``).
 from matching.engine import Candidate, Proposal, propose
 from matching.evaluation import Evaluation, evaluate, hard_rule_violations
 from matching.learning import (
+    MIN_DECISIONS,
     CoordinatorDecision,
     LearnedWeights,
     WeightsError,
@@ -44,6 +45,7 @@ from matching.wishes import WishClause, WishReading, read_wishes, wish_outcomes
 
 __all__ = [
     "COMPONENTS",
+    "MIN_DECISIONS",
     "Candidate",
     "Category",
     "CoordinatorDecision",

@@ -32,20 +32,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from matching.engine import Proposal, propose
-from matching.evaluation import evaluate, hard_rule_violations
-from matching.learning import (
+from matching import (
     MIN_DECISIONS,
-    LearnedWeights,
-    WeightsError,
-    learn_weights,
-    read_decisions,
-)
-from matching.profiles import (
     HistoryEntry,
     HostProfile,
+    LearnedWeights,
     NewcomerProfile,
     ProfileError,
+    Proposal,
+    WeightsError,
+    evaluate,
+    hard_rule_violations,
+    learn_weights,
+    propose,
+    read_decisions,
     read_history,
     read_hosts,
     read_newcomers,

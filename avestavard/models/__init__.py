@@ -10,6 +10,7 @@ from avestavard.models.base import Base, utcnow
 from avestavard.models.figures import FigureEvent, FigureKind, FigureMonth
 from avestavard.models.jobs import JobRun, JobRunStatus
 from avestavard.models.mail import OutboxAttempt, OutboxMessage, OutboxStatus
+from avestavard.models.matches import FollowUpSide, MatchState, ProposalStatus
 from avestavard.models.people import (
     Host,
     HostInterest,
@@ -33,6 +34,7 @@ __all__ = [
     "FigureEvent",
     "FigureKind",
     "FigureMonth",
+    "FollowUpSide",
     "Host",
     "HostInterest",
     "HostStatus",
@@ -40,12 +42,14 @@ __all__ = [
     "Interest",
     "JobRun",
     "JobRunStatus",
+    "MatchState",
     "Newcomer",
     "NewcomerInterest",
     "NewcomerStatus",
     "OutboxAttempt",
     "OutboxMessage",
     "OutboxStatus",
+    "ProposalStatus",
     "Role",
     "User",
     "utcnow",

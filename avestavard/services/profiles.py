@@ -28,18 +28,16 @@ from avestavard.models import (
     AuditEvent,
     Host,
     HostInterest,
-    HostStatus,
-    HouseholdType,
     Interest,
     Newcomer,
     NewcomerInterest,
-    NewcomerStatus,
     OutboxMessage,
     OutboxStatus,
     RegistrationConfirmation,
     Role,
 )
 from avestavard.models.matches import ACTIVE_MATCH_STATES, Match
+from avestavard.models.people import HostStatus, HouseholdType, NewcomerStatus
 from avestavard.services import audit
 from avestavard.services.accounts import AccountSettings, PasswordLink, create_host_login
 from avestavard.services.audit import Actor, SystemActor
