@@ -7,8 +7,7 @@ on it:
   the keyboard focus on the skip link: staff pages in Swedish and English, public pages in all
   seven languages;
 - form controls use the page's font;
-- every public page passes axe-core (WCAG 2.1 A/AA) in every language at both widths, every
-  staff page in Swedish at 390 px;
+- every page passes axe-core (WCAG 2.1 A/AA) in each of its languages at both widths;
 - every page, in each of its languages, validates without errors in the W3C Nu HTML checker.
 
 One browser, one context per role, one tab reused for all of that role's pages. Rendering does not
@@ -182,12 +181,6 @@ def check(page: Any, where: str, width: int, problems: list[str], *, axe: bool =
             problems.append(f"{where} @{width}:\n{format_violations(violations)}")
 
 
-def axe_here(role: str, lang: str, width: int) -> bool:
-    """axe-core on public pages in every language at both widths; on staff pages in Swedish at
-    the phone width (the same markup in English and wider; axe costs a quarter second a run)."""
-    return role == ANONYMOUS or (lang == "sv" and width == WIDTHS[0])
-
-
 def check_role(browser: Any, site: Site, role: str) -> tuple[int, list[str]]:
     """Walk one role's pages in its languages; return the number of page views and problems."""
     context = browser.new_context(locale="sv-SE", viewport={"width": WIDTHS[0], "height": 800})
@@ -213,7 +206,7 @@ def check_role(browser: Any, site: Site, role: str) -> tuple[int, list[str]]:
                 problems.append(f"{where}: not in {lang} ({direction})")
             # unfocused, then with the skip link focused by the first Tab, at 390 px;
             # still focused, then unfocused, at 1280 px
-            check(page, where, WIDTHS[0], problems, axe=axe_here(role, lang, WIDTHS[0]))
+            check(page, where, WIDTHS[0], problems, axe=True)
             other_fonts = page.evaluate(OTHER_FONTS)
             if other_fonts:
                 problems.append(f"{where}: form controls not in the page's font: {other_fonts}")
@@ -225,7 +218,7 @@ def check_role(browser: Any, site: Site, role: str) -> tuple[int, list[str]]:
             page.set_viewport_size({"width": WIDTHS[1], "height": 800})
             check(page, f"{where}, skip link focused", WIDTHS[1], problems)
             page.evaluate("document.activeElement.blur()")
-            check(page, where, WIDTHS[1], problems, axe=axe_here(role, lang, WIDTHS[1]))
+            check(page, where, WIDTHS[1], problems, axe=True)
     finally:
         context.close()
     return views, problems
@@ -234,7 +227,7 @@ def check_role(browser: Any, site: Site, role: str) -> tuple[int, list[str]]:
 @RENDERING_ONLY
 @pytest.mark.parametrize("role", [ANONYMOUS, *STAFF_ROLES])
 def test_no_page_scrolls_sideways(browser: Any, site: Site, role: str) -> None:
-    """Reflow at 390 and 1280 px in every language, and axe-core (see ``axe_here``)."""
+    """Reflow at 390 and 1280 px in every language, and axe-core at both widths."""
     views, problems = check_role(browser, site, role)
     assert views >= len(site.walk.pages[role]) > 0
     assert problems == [], f"{len(problems)} problems on {views} page views:\n" + "\n".join(
