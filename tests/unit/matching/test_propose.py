@@ -409,8 +409,8 @@ def test_free_words_about_origin_are_neither_scored_nor_named() -> None:
 
 def test_shared_free_words_are_compared_and_named() -> None:
     [proposal] = propose(
-        [host("H1", interests=("origami",), present="")],
-        [newcomer("N1", interests=("Origami",), present="")],
+        [host("H1", interests=("heraldik",), present="")],
+        [newcomer("N1", interests=("Heraldik",), present="")],
     )
     assert proposal.candidates[0].components["interests"] > 0.9
-    assert "Båda nämner ”origami”" in [r.text("sv") for r in proposal.candidates[0].reasons]
+    assert "Båda nämner ”heraldik”" in [r.text("sv") for r in proposal.candidates[0].reasons]
