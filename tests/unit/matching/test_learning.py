@@ -40,7 +40,7 @@ def _distance(a: Weights, b: Weights) -> float:
 
 @pytest.fixture(scope="module")
 def pool() -> tuple[list[Any], list[Any]]:
-    generated = generate_pool(160, 120, seed=2)
+    generated = generate_pool(320, 240, seed=2)
     hosts = [h for h in generated.hosts if h.status == "active" and h.free_capacity > 0]
     return hosts, generated.newcomers
 
@@ -168,10 +168,10 @@ def test_bad_weights_files_are_refused(change: dict[str, Any], message: str) -> 
 
 
 def test_fast_simulation_learns_the_hidden_taste_and_leaves_the_defaults_alone() -> None:
-    hidden = simulate(seed=2, n_newcomers=120, n_hosts=160)
-    assert hidden.evaluated >= 50
+    hidden = simulate(seed=2, n_newcomers=240, n_hosts=320)
+    assert hidden.evaluated >= 100
     assert hidden.gain_points >= 15
-    control = simulate(seed=2, n_newcomers=120, n_hosts=160, multipliers={})
+    control = simulate(seed=2, n_newcomers=240, n_hosts=320, multipliers={})
     assert abs(control.gain_points) <= 5
     assert _distance(control.learned.weights, DEFAULTS) < 0.02
 
