@@ -249,8 +249,13 @@ class InterestNormalizer(BaseEstimator):
         self.fuzzy_ids_ = folded_keys
         self.keys_by_length_ = {n: sorted(keys) for n, keys in by_length.items()}
         self.keys_by_start_ = {k: sorted(keys) for k, keys in by_start.items()}
-        roots = sorted(tax.sensitive_roots, key=len, reverse=True)
-        self.sensitive_pattern_ = re.compile("|".join(re.escape(r) for r in roots) or "(?!)")
+        # One scan finds both: an innocent word from the allow list is tried first at each
+        # position and swallows the root inside it ("campingstuga" holds "pingst").
+        roots = "|".join(re.escape(r) for r in sorted(tax.sensitive_roots, key=len, reverse=True))
+        allow = "|".join(re.escape(a) for a in sorted(tax.sensitive_allow, key=len, reverse=True))
+        self.sensitive_pattern_ = re.compile(
+            (f"(?P<allow>{allow})|" if allow else "") + (roots or "(?!)")
+        )
         self.sensitive_ids_ = frozenset(i.id for i in tax if i.sensitive)
         self.cache_: dict[str, tuple[NormalizedInterest, ...]] = {}
         self.word_cache_: dict[str, str | None] = {}
@@ -287,9 +292,10 @@ class InterestNormalizer(BaseEstimator):
         return [self.normalize(words) for words in X]
 
     def is_sensitive(self, text: str) -> bool:
-        """True when the text contains a word root the taxonomy marks as sensitive."""
+        """True when the text contains a sensitive word root outside the innocent words."""
         self._check_fitted()
-        return self.sensitive_pattern_.search(deaccent(text.casefold())) is not None
+        folded = deaccent(text.casefold())
+        return any(m.lastgroup != "allow" for m in self.sensitive_pattern_.finditer(folded))
 
     def lookup_word(self, word: str) -> str | None:
         """The canonical interest a single word of running text names, if any.

@@ -62,6 +62,7 @@ class Taxonomy:
     interests: Mapping[str, Interest]
     categories: Mapping[str, Category]
     sensitive_roots: tuple[str, ...] = field(default=())
+    sensitive_allow: tuple[str, ...] = field(default=())
 
     def __iter__(self) -> Iterator[Interest]:
         return iter(self.interests.values())
@@ -122,8 +123,18 @@ def _parse(data: Mapping[str, Any]) -> Taxonomy:
     for interest in interests.values():
         if interest.parent is not None and interest.parent not in interests:
             raise ValueError(f"interest {interest.id!r} has unknown parent {interest.parent!r}")
-    roots = tuple(str(r) for r in dict(data.get("sensitive", {})).get("roots", ()))
-    return Taxonomy(interests=interests, categories=categories, sensitive_roots=roots)
+    sensitive = dict(data.get("sensitive", {}))
+    roots = tuple(str(r) for r in sensitive.get("roots", ()))
+    allow = tuple(str(a) for a in sensitive.get("allow", ()))
+    for word in allow:
+        if not any(root in word for root in roots):
+            raise ValueError(f"sensitive allow entry {word!r} contains no sensitive root")
+    return Taxonomy(
+        interests=interests,
+        categories=categories,
+        sensitive_roots=roots,
+        sensitive_allow=allow,
+    )
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:

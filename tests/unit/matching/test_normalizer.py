@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from matching import InterestNormalizer, default_normalizer, taxonomy
+from matching.taxonomy import load_taxonomy
 
 
 def ids(*words: str) -> set[str | None]:
@@ -166,6 +169,91 @@ def test_sensitive_words_are_flagged() -> None:
     [choir] = normalizer.normalize(["kyrkokör"])
     assert choir.canonical_id == "choir"
     assert not choir.sensitive
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "campingstuga",
+        "shoppingstråk",
+        "musikhistoria",
+        "musikhus",
+        "musikhögskolan",
+        "hästmänniska",
+        "Västmanland",
+        "lastmaskin",
+        "archives",
+        "beehive",
+        "chives",
+        "backstroke",
+        "breaststroke",
+        "kosmopolitisk",
+        "metropolitan",
+        "polishund",
+        "polishing",
+        "mirakel",
+        "miniräknare",
+        "självkörande",
+        "självförtroende",
+        "sprider",
+        "stillness",
+        "spraying",
+        "syringe",
+        "Churchill",
+        "Botkyrka",
+    ],
+)
+def test_innocent_words_holding_a_sensitive_root_are_not_flagged(word: str) -> None:
+    assert not default_normalizer().is_sensitive(word)
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "equmeniakyrkan",
+        "barnkyrkan",
+        "pingstkyrkan",
+        "pingstvän",
+        "kvinnoförsamlingen",
+        "diabetesföreningen",
+        "arabiskakursen",
+        "barnastma",
+        "astma",
+        "hiv",
+        "stroke",
+        "sikh",
+        "politik",
+        "polish",
+        "polska",
+        "troende",
+        "pride",
+        "Russia",
+    ],
+)
+def test_sensitive_words_and_compounds_are_flagged(word: str) -> None:
+    assert default_normalizer().is_sensitive(word)
+
+
+def test_no_word_of_a_visible_interest_is_sensitive() -> None:
+    normalizer = default_normalizer()
+    # "polska" is the folk dance and also "Polish"; the word alone stays sensitive, and an
+    # interest field that says just "polska" still reaches folk dance as a known term.
+    ambiguous = {"polska"}
+    flagged = [
+        (interest.id, word)
+        for interest in taxonomy()
+        if not interest.sensitive
+        for word in {*interest.labels.values(), *interest.terms}
+        if word not in ambiguous and normalizer.is_sensitive(word)
+    ]
+    assert flagged == []
+
+
+def test_an_allowed_word_must_hold_a_sensitive_root(tmp_path: Path) -> None:
+    path = tmp_path / "interests.toml"
+    path.write_text('[sensitive]\nroots = ["kyrk"]\nallow = ["camping"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="camping"):
+        load_taxonomy(path)
 
 
 def test_empty_and_blank_words_give_nothing() -> None:
