@@ -12,20 +12,25 @@ How a word is matched, first hit wins (confidence in brackets):
    stem without the derivations that turn a pastime's verb into its activity or doer
    ("boxas" ~ "boxning", "täljare" ~ "täljning"; 0.85, unless two interests share the root);
 3. the same after dropping framing words: "spela fotboll" -> "fotboll" (x 0.95);
-4. a small typo of a term, by optimal-string-alignment distance with rapidfuzz: one edit for
+4. a word that recurs as a part of one interest's compounds and phrases names the pastime
+   they share: "skytte" from "lerduveskytte", "målskytte" and "skyttebana"; "katt" from
+   "kattvän", "katthem" and "kattägare" (0.6; at least ``PART_MIN_TERMS`` terms, and more
+   than half of all the terms holding the part);
+5. a small typo of a term, by optimal-string-alignment distance with rapidfuzz: one edit for
    words of 5-8 letters (or a missing letter in a four-letter word), two from 9 letters
    (0.9 x similarity), looking first among terms with the same first letter; between
-   equally close terms the likelier typo wins (swapped letters,
-   then a missing or extra letter, then a wrong one), and a still ambiguous typo is not
-   guessed;
-5. a compound whose other parts only frame the pastime (when, with whom, how):
-   "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9);
-6. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) and the modifier ("bandymatcher"
+   equally close terms the likelier typo wins (swapped letters, then a missing or extra
+   letter, then a wrong one), and a still ambiguous typo is not guessed; a common Swedish
+   or English word ("vatten") is never taken for a typo;
+6. a compound whose other parts only frame the pastime (when, with whom, how):
+   "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9); a core that is no term
+   is read as in 4 ("kvällsskytte" -> skytte);
+7. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) and the modifier ("bandymatcher"
    -> bandy, 0.7);
-7. the known form nearest by character trigrams (TF-IDF cosine at least
+8. the known form nearest by character trigrams (TF-IDF cosine at least
    ``NGRAM_THRESHOLD``, and no other interest nearly as near): "stjärnskådare" ->
    stjärnskådning (0.7 x similarity);
-8. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt.
+9. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt.
 
 Anything else is kept as a free tag (``canonical_id`` None, confidence 0.0): it is still
 compared between people by the root of the word without its framing parts. Words that
@@ -48,6 +53,7 @@ from rapidfuzz.distance import OSA
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
+from wordfreq import zipf_frequency
 
 from matching.lexicon import lexicon
 from matching.taxonomy import Taxonomy, load_taxonomy, taxonomy
@@ -96,6 +102,13 @@ _FRAME_SUFFIXES = sorted(
 )
 # Character trigram similarity at which an unknown word is read as its nearest known form.
 NGRAM_THRESHOLD = 0.45
+# A word at least this frequent (wordfreq's Zipf scale: 3 is once per million words) is a
+# word in its own right, not a typo of a term: "vatten" is not "katten".
+COMMON_ZIPF = 3.0
+_NOT_PARTS = SWEDISH_STOPWORDS | ENGLISH_STOPWORDS | PHRASE_FILLERS
+# How many of an interest's terms must hold a word as a part before the word alone is read
+# as that interest.
+PART_MIN_TERMS = 2
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,37 @@ def _typo_cost(typed: str, term: str) -> int:
     if len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == term[diff[1]]:
         return 0
     return 2
+
+
+def _parts(forms: dict[str, str]) -> dict[str, str]:
+    """Compound part or phrase word -> the interest whose written forms mostly hold it.
+
+    Every split of a one-word term into two parts of at least three letters counts
+    (a compound's true split is among them; the others rarely recur in one interest),
+    and every word of a phrase.
+    """
+    stop = SWEDISH_STOPWORDS | ENGLISH_STOPWORDS
+    holders: dict[str, dict[str, int]] = {}
+    for term, interest_id in forms.items():
+        words = term.split()
+        held: set[str] = set()
+        if len(words) > 1:
+            held.update(w for w in words if len(w) >= 3 and w not in stop)
+        else:
+            for i in range(3, len(term) - 2):
+                held.add(term[:i])
+                held.add(term[i:])
+                if term[i - 1] == "s" and i > 4:
+                    held.add(term[: i - 1])  # a linking s: "skidskytte|s|tävling"
+        for part in held:
+            counts = holders.setdefault(part, {})
+            counts[interest_id] = counts.get(interest_id, 0) + 1
+    parts: dict[str, str] = {}
+    for part, counts in holders.items():
+        best = max(counts, key=lambda k: (counts[k], k))
+        if counts[best] >= PART_MIN_TERMS and 2 * counts[best] > sum(counts.values()):
+            parts[part] = best
+    return parts
 
 
 class InterestNormalizer(BaseEstimator):
@@ -196,6 +240,8 @@ class InterestNormalizer(BaseEstimator):
             elif known[0] != interest_id and confidence == 1.0 and known[1] == 1.0:
                 conflicts.append((key, known[0], interest_id))
 
+        # Each form as written (folded), for reading the parts of compounds and phrases.
+        written: dict[str, set[str]] = {}
         excluded = {stem_phrase(deaccent(clean(w))) for w in self.exclude_terms}
         for interest in tax:
             forms = [
@@ -205,6 +251,8 @@ class InterestNormalizer(BaseEstimator):
             for form in forms:
                 cleaned = clean(form)
                 add(cleaned, interest.id, 1.0)
+                if not interest.sensitive:
+                    written.setdefault(deaccent(cleaned), set()).add(interest.id)
             for form in forms:
                 cleaned = clean(form)
                 add(deaccent(cleaned), interest.id, 0.95)
@@ -257,6 +305,7 @@ class InterestNormalizer(BaseEstimator):
             (f"(?P<allow>{allow})|" if allow else "") + (roots or "(?!)")
         )
         self.sensitive_ids_ = frozenset(i.id for i in tax if i.sensitive)
+        self.parts_ = _parts({f: ids.pop() for f, ids in written.items() if len(ids) == 1})
         self.cache_: dict[str, tuple[NormalizedInterest, ...]] = {}
         self.word_cache_: dict[str, str | None] = {}
         return self
@@ -375,6 +424,11 @@ class InterestNormalizer(BaseEstimator):
     def _fuzzy(self, text: str) -> tuple[str, float] | None:
         if not self.fuzzy:
             return None
+        if (
+            " " not in text
+            and max(zipf_frequency(text, lang) for lang in ("sv", "en")) >= COMMON_ZIPF
+        ):
+            return None
         folded = deaccent(text)
         edits = _max_edits(len(folded))
         lengths = range(len(folded) - edits, len(folded) + edits + 1)
@@ -465,6 +519,9 @@ class InterestNormalizer(BaseEstimator):
         fuzzy = self._fuzzy(text)
         if fuzzy is not None:
             return [self._canonical(raw, fuzzy[0], fuzzy[1] * factor, "fuzzy")]
+        part = self._part(text)
+        if part is not None:
+            return [self._canonical(raw, part, 0.6 * factor, "part")]
         return [
             NormalizedInterest(
                 raw=n.raw,
@@ -493,6 +550,9 @@ class InterestNormalizer(BaseEstimator):
                 return [self._canonical(raw, found[0], found[1] * 0.95, "phrase")]
         target = stripped or cleaned
         core = target
+        early = self._part(content[0], stemmed=False) if len(content) == 1 else None
+        if early is not None:
+            return [self._canonical(raw, early, 0.6, "part")]
         fuzzy = self._fuzzy(cleaned) or (self._fuzzy(stripped) if stripped != cleaned else None)
         if fuzzy is not None:
             return [self._canonical(raw, fuzzy[0], fuzzy[1], "fuzzy")]
@@ -501,7 +561,14 @@ class InterestNormalizer(BaseEstimator):
             if framed:
                 return framed
             # A framing part ("familje|stjärnor") is not the interest: only the core counts.
+            # A known head ("barn|kör") names the pastime; failing that, a part the
+            # interest's compounds share, before a modifier alone ("pist|olskytte").
             compound = self._compound(raw, core)
+            if compound and compound[0].confidence >= 0.8:
+                return compound
+            part = self._part(core)
+            if part is not None:
+                return [self._canonical(raw, part, 0.6, "part")]
             if compound:
                 return compound
             near = self._nearest(core)
@@ -571,6 +638,20 @@ class InterestNormalizer(BaseEstimator):
             if fuzzy is not None:
                 return [self._canonical(raw, fuzzy[0], fuzzy[1] * 0.9, "compound")], core
         return [], (cores[-1] if cores else token)
+
+    def _part(self, token: str, stemmed: bool = True) -> str | None:
+        """The interest whose compounds and phrases a lone word is mostly a part of.
+
+        ``stemmed`` also tries the word's stem ("skyttet" -> "skytt"), which is looser: a
+        stem may begin other words too.
+        """
+        if " " in token or len(token) < 3 or token in _NOT_PARTS or self.is_sensitive(token):
+            return None
+        word = deaccent(token)
+        found = self.parts_.get(word)
+        if found is None and stemmed:
+            found = self.parts_.get(stem(word))
+        return found
 
     def _nearest(self, token: str) -> tuple[str, float] | None:
         """The known form nearest by character trigrams, when it is near enough."""

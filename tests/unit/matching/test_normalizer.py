@@ -343,6 +343,37 @@ def test_words_far_from_any_term_by_edits_are_read_by_character_trigrams() -> No
     assert free.is_free
 
 
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        # Each word is taken out of the taxonomy, with every term that stems like it; what
+        # is left of its interest's compounds and phrases still names the pastime.
+        ("skytte", "shooting"),  # lerduveskytte, målskytte, skyttebana...
+        ("kvällsskytte", "shooting"),  # a framing part and the core "skytte"
+        ("cat", "cats"),  # cat lover, cat person...
+    ],
+)
+def test_a_word_that_recurs_in_one_interests_compounds_names_it(word: str, expected: str) -> None:
+    core = word.removeprefix("kvälls")
+    normalizer = InterestNormalizer(exclude_terms=(core,)).fit()
+    assert core not in normalizer.exact_
+    [item] = normalizer.normalize([word])
+    assert (item.canonical_id, item.method) == (expected, "part")
+
+
+def test_a_part_shared_by_several_interests_is_not_guessed() -> None:
+    normalizer = default_normalizer()
+    # "bana" ends skyttebana, golfbana, slalombana, travbana...: no single pastime.
+    assert "bana" not in normalizer.parts_
+    assert all(item.method != "part" for item in normalizer.normalize(["bana"]))
+
+
+def test_a_common_word_is_not_taken_for_a_typo_of_a_term() -> None:
+    # "vatten" is one letter from "katten", but it is a word in its own right.
+    assert "cats" not in ids("vatten")
+    assert ids("sinming") == {"swimming"}
+
+
 def test_excluded_terms_are_not_known_but_labels_are() -> None:
     normalizer = InterestNormalizer(exclude_terms=("pimpla", "fisket")).fit()
     assert "pimpla" not in normalizer.exact_ and "pimpl" not in normalizer.stems_
@@ -393,10 +424,16 @@ def test_a_misspelt_unknown_word_is_read_as_the_word_it_misspells() -> None:
     assert lexicon().correct("skkytte") == "skytte"
     assert lexicon().correct("skytte") is None  # a word, not a typo
     normalizer = InterestNormalizer(exclude_terms=("skytte", "skyttet")).fit()
-    # Both spellings meet as one free tag, which is shown as written.
+    # Both spellings are read alike: "skytte" is still the part that "lerduveskytte",
+    # "skyttebana" and the other shooting terms share.
     [typed] = normalizer.normalize(["skkytte"])
     [right] = normalizer.normalize(["skytte"])
-    assert typed.key == right.key and typed.tag == "skkytte"
+    assert typed.key == right.key == "shooting"
+    # A misspelt word nothing knows meets its right spelling as one free tag, shown as
+    # written.
+    [typed] = normalizer.normalize(["parraply"])
+    [right] = normalizer.normalize(["paraply"])
+    assert typed.is_free and typed.key == right.key and typed.tag == "parraply"
 
 
 @pytest.mark.parametrize(
