@@ -26,7 +26,8 @@ How a word is matched, first hit wins (confidence in brackets):
    "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9); a core that is no term
    is read as in 4 ("kvällsskytte" -> skytte);
 7. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) and the modifier ("bandymatcher"
-   -> bandy, 0.7);
+   -> bandy, 0.7), but not a modifier cut from a longer word that begins the compound
+   ("pistol|skytte" holds no "pist");
 8. the known form nearest by character trigrams (TF-IDF cosine at least
    ``NGRAM_THRESHOLD``, and no other interest nearly as near): "stjärnskådare" ->
    stjärnskådning (0.7 x similarity);
@@ -490,9 +491,15 @@ class InterestNormalizer(BaseEstimator):
             if modifier_id is not None and modifier_id != head_id:
                 found.append(self._canonical(raw, modifier_id, 0.7, "compound"))
             return found
+        words = lexicon().frequency
         for i in range(len(word) - 3, 3, -1):
             modifier_id = self._modifier(word[:i])
             if modifier_id is not None:
+                # "pist|olskytte" is "pistol|skytte": a longer word begins the compound.
+                if any(
+                    word[:j] in words and word[j:] in words for j in range(i + 1, len(word) - 3)
+                ):
+                    return []
                 return [self._canonical(raw, modifier_id, 0.7, "compound")]
         return []
 

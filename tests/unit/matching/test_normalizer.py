@@ -361,6 +361,12 @@ def test_a_word_that_recurs_in_one_interests_compounds_names_it(word: str, expec
     assert (item.canonical_id, item.method) == (expected, "part")
 
 
+def test_a_modifier_is_not_read_from_the_start_of_a_longer_word() -> None:
+    # Without "skytte" known, "pist" (downhill skiing) must not be read out of "pistol|skytte".
+    normalizer = InterestNormalizer(exclude_terms=("pistolskytte", "skytte")).fit()
+    assert "downhill_skiing" not in {i.canonical_id for i in normalizer.normalize(["pistolskytte"])}
+
+
 def test_a_part_shared_by_several_interests_is_not_guessed() -> None:
     normalizer = default_normalizer()
     # "bana" ends skyttebana, golfbana, slalombana, travbana...: no single pastime.
