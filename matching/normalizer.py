@@ -27,7 +27,8 @@ How a word is matched, first hit wins (confidence in brackets):
    is read as in 4 ("kvällsskytte" -> skytte);
 7. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) and the modifier ("bandymatcher"
    -> bandy, 0.7), but not a modifier cut from a longer word that begins the compound
-   ("pistol|skytte" holds no "pist");
+   ("pistol|skytte" holds no "pist"); failing both, a modifier that is a part as in 4
+   ("pappa|gruppar" -> parent groups, 0.6);
 8. the known form nearest by character trigrams (TF-IDF cosine at least
    ``NGRAM_THRESHOLD``, and no other interest nearly as near): "stjärnskådare" ->
    stjärnskådning (0.7 x similarity);
@@ -501,6 +502,10 @@ class InterestNormalizer(BaseEstimator):
                 ):
                     return []
                 return [self._canonical(raw, modifier_id, 0.7, "compound")]
+        for i in range(len(word) - 3, 3, -1):
+            modifier_id = self.parts_.get(word[:i])
+            if modifier_id is not None and modifier_id not in self.sensitive_ids_:
+                return [self._canonical(raw, modifier_id, 0.6, "compound")]
         return []
 
     def _modifier(self, modifier: str) -> str | None:

@@ -335,7 +335,8 @@ def test_framing_parts_of_a_compound_are_dropped(word: str, expected: str) -> No
 
 
 def test_words_far_from_any_term_by_edits_are_read_by_character_trigrams() -> None:
-    normalizer = default_normalizer()
+    # With compounds split, "stjärn|skådis" is read by its modifier; without, by trigrams.
+    normalizer = InterestNormalizer(compounds=False).fit()
     [item] = normalizer.normalize(["stjärnskådis"])
     assert (item.canonical_id, item.method) == ("astronomy", "ngram")
     # Nothing near enough stays a free tag rather than a guess.
@@ -365,6 +366,15 @@ def test_a_modifier_is_not_read_from_the_start_of_a_longer_word() -> None:
     # Without "skytte" known, "pist" (downhill skiing) must not be read out of "pistol|skytte".
     normalizer = InterestNormalizer(exclude_terms=("pistolskytte", "skytte")).fit()
     assert "downhill_skiing" not in {i.canonical_id for i in normalizer.normalize(["pistolskytte"])}
+
+
+def test_a_compound_whose_modifier_is_a_part_is_read_by_it() -> None:
+    # With the parent-group words taken out, "pappa" is still what "pappaledig",
+    # "pappaträff" and their kind share.
+    excluded = ("pappagrupp", "pappagrupper", "pappagruppen")
+    normalizer = InterestNormalizer(exclude_terms=excluded).fit()
+    [item] = normalizer.normalize(["pappagruppar"])
+    assert item.canonical_id == "parent_groups"
 
 
 def test_a_part_shared_by_several_interests_is_not_guessed() -> None:
