@@ -32,7 +32,10 @@ How a word is matched, first hit wins (confidence in brackets):
 8. the known form nearest by character trigrams (TF-IDF cosine at least
    ``NGRAM_THRESHOLD``, and no other interest nearly as near): "stjärnskådare" ->
    stjärnskådning (0.7 x similarity);
-9. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt.
+9. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt;
+10. failing all of these and a spelling correction, a word about as near several interests
+   of one kind by its trigrams is read as the broader interest they belong to: "orkester",
+   near choir, playing music and concerts, is music (0.6 x similarity).
 
 Anything else is kept as a free tag (``canonical_id`` None, confidence 0.0): it is still
 compared between people by the root of the word without its framing parts. Words that
@@ -597,6 +600,10 @@ class InterestNormalizer(BaseEstimator):
             respelt = self._respelt(raw, target)
             if respelt:
                 return respelt
+        if not corrected:
+            near = self._nearest(core, broader=True)
+            if near is not None:
+                return [self._canonical(raw, near[0], near[1], "ngram")]
         return self._free(raw, target, core)
 
     def _respelt(self, raw: str, text: str) -> list[NormalizedInterest]:
@@ -665,10 +672,14 @@ class InterestNormalizer(BaseEstimator):
             found = self.parts_.get(stem(word))
         return found
 
-    def _nearest(self, token: str) -> tuple[str, float] | None:
-        """The known form nearest by character trigrams, when it is near enough."""
-        if not self.fuzzy or len(token) < 5:
-            return None
+    def _nearest(self, token: str, broader: bool = False) -> tuple[str, float] | None:
+        """The known form nearest by character trigrams, when it is near enough.
+
+        When several interests are about as near, ``broader`` reads the broader interest
+        they all belong to ("orkester" is near both choir and playing music: music).
+        """
+        if not self.fuzzy or len(token) < 5 or self.is_sensitive(token):
+            return None  # a sensitive word is never read as a pastime
         if not hasattr(self, "ngram_vectorizer_"):
             keys = sorted(self.fuzzy_ids_)
             vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), dtype=np.float32)
@@ -685,8 +696,18 @@ class InterestNormalizer(BaseEstimator):
         interest = self.fuzzy_ids_[self.ngram_keys_[best]]
         # Another interest almost as near: do not guess.
         close = np.flatnonzero(scores >= scores[best] - 0.05)
-        if any(self.fuzzy_ids_[self.ngram_keys_[k]] != interest for k in close.tolist()):
-            return None
+        rivals = {self.fuzzy_ids_[self.ngram_keys_[k]] for k in close.tolist()}
+        if len(rivals) > 1:
+            if not broader:
+                return None
+            shared = [
+                a
+                for a in [interest, *self.taxonomy_.ancestors(interest)]
+                if all(a == r or a in self.taxonomy_.ancestors(r) for r in rivals)
+            ]
+            if not shared:
+                return None
+            return shared[0], 0.6 * float(scores[best])
         return interest, 0.7 * float(scores[best])
 
     def _free(self, raw: str, tag: str, core: str) -> list[NormalizedInterest]:

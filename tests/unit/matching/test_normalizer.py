@@ -377,6 +377,20 @@ def test_a_compound_whose_modifier_is_a_part_is_read_by_it() -> None:
     assert item.canonical_id == "parent_groups"
 
 
+def test_a_word_near_several_interests_of_one_kind_is_read_as_their_broader_interest() -> None:
+    # Without "orkester" and its inflections, the word is about as near choir, playing
+    # music and concerts by its trigrams: not one of them, but music, which holds them all.
+    normalizer = InterestNormalizer(exclude_terms=("orkester",)).fit()
+    [item] = normalizer.normalize(["orkester"])
+    assert (item.canonical_id, item.method) == ("music", "ngram")
+    assert item.confidence < 0.5  # a guess: counts less than a reading
+    # Near interests of different kinds, it is still not guessed.
+    assert normalizer._nearest("orkester") is None
+    # A word with a sensitive root is never read by its trigrams, not even broadly.
+    [sensitive] = normalizer.normalize(["eritreansk kultur"])
+    assert sensitive.is_free and sensitive.sensitive
+
+
 def test_a_part_shared_by_several_interests_is_not_guessed() -> None:
     normalizer = default_normalizer()
     # "bana" ends skyttebana, golfbana, slalombana, travbana...: no single pastime.
