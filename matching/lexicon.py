@@ -16,6 +16,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from wordfreq import top_n_list, zipf_frequency
 
+from matching.text import deaccent
+
 __all__ = ["Lexicon", "lexicon"]
 
 # Correction targets: the most frequent words of each language.
@@ -49,6 +51,8 @@ class Lexicon:
                     if frequency.get(word, 0.0) < score:
                         frequency[word] = score
         self.frequency = frequency
+        # The same words with å/ä/ö and accents folded, for checking folded compound parts.
+        self.folded = frozenset(deaccent(w) for w in frequency)
         buckets: dict[tuple[int, str], list[str]] = {}
         for word in frequency:
             buckets.setdefault((len(word), word[0]), []).append(word)

@@ -25,9 +25,10 @@ How a word is matched, first hit wins (confidence in brackets):
 6. a compound whose other parts only frame the pastime (when, with whom, how):
    "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9); a core that is no term
    is read as in 4 ("kvällsskytte" -> skytte);
-7. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) and the modifier ("bandymatcher"
-   -> bandy, 0.7), but not a modifier cut from a longer word that begins the compound
-   ("pistol|skytte" holds no "pist"); failing both, a modifier that is a part as in 4
+7. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) after a first part that is a
+   word, a term or a framing part ("sjö|bastu"; not "lantil|vande"), and the modifier
+   ("bandymatcher" -> bandy, 0.7), but not a modifier cut from a longer word that begins
+   the compound ("pistol|skytte" holds no "pist"); failing both, a modifier that is a part as in 4
    ("pappa|gruppar" -> parent groups, 0.6);
 8. the known form nearest by character trigrams (TF-IDF cosine at least
    ``NGRAM_THRESHOLD``, and no other interest nearly as near): "stjärnskådare" ->
@@ -488,14 +489,14 @@ class InterestNormalizer(BaseEstimator):
                 head_id = self.stems_.get(stem(head))
                 if head_id is None and len(root(head)) >= 4:
                     head_id = self.roots_.get(root(head))
-            if head_id is None:
+            if head_id is None or not self._is_modifier(modifier):
                 continue
             found = [self._canonical(raw, head_id, 0.8, "compound")]
             modifier_id = self._modifier(modifier)
             if modifier_id is not None and modifier_id != head_id:
                 found.append(self._canonical(raw, modifier_id, 0.7, "compound"))
             return found
-        words = lexicon().frequency
+        words = lexicon().folded
         for i in range(len(word) - 3, 3, -1):
             modifier_id = self._modifier(word[:i])
             if modifier_id is not None:
@@ -510,6 +511,27 @@ class InterestNormalizer(BaseEstimator):
             if modifier_id is not None and modifier_id not in self.sensitive_ids_:
                 return [self._canonical(raw, modifier_id, 0.6, "compound")]
         return []
+
+    def _is_modifier(self, modifier: str) -> bool:
+        """Whether a compound's first part is a word ("sjö|bastu"), not a torn one ("pu|barna")."""
+        if len(modifier) == 3:
+            return True
+        words = lexicon().folded
+        for candidate in (modifier, modifier[:-1] if modifier.endswith(("s", "e", "o")) else ""):
+            if not candidate:
+                continue
+            if (
+                candidate in words
+                or candidate in self.exact_
+                or candidate in self.parts_
+                or candidate in _FRAME_PREFIXES
+                or (len(candidate) <= 3 and zipf_frequency(candidate, "sv") >= 3.0)
+            ):
+                return True
+        # A framing part with a slip in it ("morgno|orientera") still frames.
+        return any(
+            OSA.distance(modifier, prefix) == 1 for prefix in _FRAME_PREFIXES if len(prefix) > 4
+        )
 
     def _modifier(self, modifier: str) -> str | None:
         # Linking letters: "fotbolls|match", "kyrko|kör" (kyrka), "hunde|..." rarely.

@@ -391,6 +391,17 @@ def test_a_word_near_several_interests_of_one_kind_is_read_as_their_broader_inte
     assert sensitive.is_free and sensitive.sensitive
 
 
+def test_a_head_is_read_only_after_a_first_part_that_is_a_word() -> None:
+    # "lantil|vande" is a slip in "lantlivande", not a kind of hiking ("vandra"), and
+    # "porträttek|nande" holds no "nande"; read as a whole, they are farming and drawing.
+    assert ids("lantilvande") == {"farming"}
+    assert ids("porträtteknande") == {"drawing"}
+    # A first part that is a word, however short, still lets the head name the pastime.
+    assert ids("sjöbastu") == {"sauna"}
+    assert ids("ekpaddling") == {"paddling"}
+    assert ids("idrottsbowling") >= {"bowling"}
+
+
 def test_a_part_shared_by_several_interests_is_not_guessed() -> None:
     normalizer = default_normalizer()
     # "bana" ends skyttebana, golfbana, slalombana, travbana...: no single pastime.
