@@ -8,6 +8,8 @@ cached per distinct word.
 How a word is matched, first hit wins (confidence in brackets):
 
 1. the cleaned word is a listed term (1.0), or is one with å/ä/ö folded or spaces removed (0.95);
+   folding forgives a missing ring or dots, never a letter typed with them ("höst" is no
+   form of "host", nor "bröd" of "brodera"), here and in 2 and 7;
 2. its light stem equals a term's stem: "fisket" ~ "fiske" (0.9), or its root does, the
    stem without the derivations that turn a pastime's verb into its activity or doer
    ("boxas" ~ "boxning", "täljare" ~ "täljning"; 0.85, unless two interests share the root);
@@ -106,6 +108,7 @@ _FRAME_SUFFIXES = sorted(
     key=len,
     reverse=True,
 )
+_SWEDISH_LETTERS = frozenset("åäö")
 # Character trigram similarity at which an unknown word is read as its nearest known form.
 NGRAM_THRESHOLD = 0.45
 # A word at least this frequent (wordfreq's Zipf scale: 3 is once per million words) is a
@@ -248,6 +251,8 @@ class InterestNormalizer(BaseEstimator):
 
         # Each form as written (folded), for reading the parts of compounds and phrases.
         written: dict[str, set[str]] = {}
+        # Folded key -> the forms (as written, with å/ä/ö) that give it.
+        spelled: dict[str, set[str]] = {}
         excluded = {stem_phrase(deaccent(clean(w))) for w in self.exclude_terms}
         for interest in tax:
             forms = [
@@ -261,6 +266,9 @@ class InterestNormalizer(BaseEstimator):
                     written.setdefault(deaccent(cleaned), set()).add(interest.id)
             for form in forms:
                 cleaned = clean(form)
+                if " " not in cleaned:
+                    for key in (deaccent(cleaned), stem(cleaned), root(cleaned)):
+                        spelled.setdefault(key, set()).add(cleaned)
                 add(deaccent(cleaned), interest.id, 0.95)
                 add(cleaned.replace(" ", ""), interest.id, 0.95)
                 add(deaccent(cleaned).replace(" ", ""), interest.id, 0.95)
@@ -311,6 +319,7 @@ class InterestNormalizer(BaseEstimator):
             (f"(?P<allow>{allow})|" if allow else "") + (roots or "(?!)")
         )
         self.sensitive_ids_ = frozenset(i.id for i in tax if i.sensitive)
+        self.spelled_ = {k: tuple(sorted(v)) for k, v in spelled.items()}
         self.parts_ = _parts({f: ids.pop() for f, ids in written.items() if len(ids) == 1})
         self.cache_: dict[str, tuple[NormalizedInterest, ...]] = {}
         self.word_cache_: dict[str, str | None] = {}
@@ -416,16 +425,37 @@ class InterestNormalizer(BaseEstimator):
         folded = deaccent(text)
         for variant in (folded, text.replace(" ", ""), folded.replace(" ", "")):
             hit = self.exact_.get(variant)
-            if hit is not None:
+            if hit is not None and self._agrees(text.replace(" ", ""), variant):
                 return hit[0], min(hit[1], 0.95), "folded"
-        found = self.stems_.get(stem_phrase(folded))
-        if found is not None:
+        key = stem_phrase(folded)
+        found = self.stems_.get(key)
+        if found is not None and self._agrees(text, key):
             return found, 0.9, "stem"
         if " " not in folded and len(folded) >= 4:
-            found = self.roots_.get(root(folded))
-            if found is not None:
+            key = root(folded)
+            found = self.roots_.get(key)
+            if found is not None and self._agrees(text, key):
                 return found, 0.85, "stem"
         return None
+
+    def _agrees(self, typed: str, key: str) -> bool:
+        """Whether a word's å, ä and ö are those of a form that gives the folded ``key``.
+
+        Folding forgives a keyboard without them ("fagelskadning"), but a letter typed
+        with its ring or dots is meant: "bröd" is no form of "brodera", "höst" none of "host".
+        """
+        if " " in typed or not _SWEDISH_LETTERS.intersection(typed):
+            return True
+        forms = self.spelled_.get(key)
+        if not forms:
+            return True
+        return any(
+            all(
+                a == b or (a not in _SWEDISH_LETTERS and deaccent(b) == a)
+                for a, b in zip(typed[: len(key)], form[: len(key)], strict=False)
+            )
+            for form in forms
+        )
 
     def _fuzzy(self, text: str) -> tuple[str, float] | None:
         if not self.fuzzy:
@@ -483,12 +513,15 @@ class InterestNormalizer(BaseEstimator):
             head, modifier = word[i:], word[:i]
             if len(head) == 3 and len(modifier) < 4:
                 continue
+            written = token[i:]
             hit = self.exact_.get(head)
-            head_id = hit[0] if hit is not None else None
+            head_id = hit[0] if hit is not None and self._agrees(written, head) else None
             if head_id is None and len(head) >= 5:
-                head_id = self.stems_.get(stem(head))
-                if head_id is None and len(root(head)) >= 4:
-                    head_id = self.roots_.get(root(head))
+                key = stem(head)
+                head_id = self.stems_.get(key) if self._agrees(written, key) else None
+                key = root(head)
+                if head_id is None and len(key) >= 4 and self._agrees(written, key):
+                    head_id = self.roots_.get(key)
             if head_id is None or not self._is_modifier(modifier):
                 continue
             found = [self._canonical(raw, head_id, 0.8, "compound")]

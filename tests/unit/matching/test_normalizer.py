@@ -402,6 +402,17 @@ def test_a_head_is_read_only_after_a_first_part_that_is_a_word() -> None:
     assert ids("idrottsbowling") >= {"bowling"}
 
 
+def test_a_letter_typed_with_its_ring_or_dots_is_meant() -> None:
+    # Folding forgives a keyboard without å, ä and ö ...
+    assert ids("fagelskadning") == {"birdwatching"}
+    assert ids("batar") == {"boating"}
+    # ... but "höst" (autumn) is no form of "host", and with "bröd" taken out of the
+    # taxonomy, "bröd" is still not "brod|era" (embroidery).
+    assert "socializing" in ids("host") and "socializing" not in ids("höst")
+    normalizer = InterestNormalizer(exclude_terms=("bröd",)).fit()
+    assert "embroidery" not in {i.canonical_id for i in normalizer.normalize(["bröd"])}
+
+
 def test_a_part_shared_by_several_interests_is_not_guessed() -> None:
     normalizer = default_normalizer()
     # "bana" ends skyttebana, golfbana, slalombana, travbana...: no single pastime.
