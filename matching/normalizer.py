@@ -17,7 +17,8 @@ How a word is matched, first hit wins (confidence in brackets):
 4. a word that recurs as a part of one interest's compounds and phrases names the pastime
    they share: "skytte" from "lerduveskytte", "målskytte" and "skyttebana"; "katt" from
    "kattvän", "katthem" and "kattägare" (0.6; at least ``PART_MIN_TERMS`` terms, and more
-   than half of all the terms holding the part);
+   than half of all the terms holding the part; a word's stem meets only parts cut where
+   the rest of the term is a word too, so "canoe" is not the "cano" of "ameri|cano");
 5. a small typo of a term, by optimal-string-alignment distance with rapidfuzz: one edit for
    words of 5-8 letters (or a missing letter in a four-letter word), two from 9 letters
    (0.9 x similarity), looking first among terms with the same first letter; between
@@ -159,35 +160,56 @@ def _typo_cost(typed: str, term: str) -> int:
     return 2
 
 
-def _parts(forms: dict[str, str]) -> dict[str, str]:
+def _is_word(piece: str, forms: dict[str, str]) -> bool:
+    """Whether a piece of a compound is a word on its own, not a torn one ("ameri|cano")."""
+    return piece in forms or piece in lexicon().folded
+
+
+def _parts(forms: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """Compound part or phrase word -> the interest whose written forms mostly hold it.
 
     Every split of a one-word term into two parts of at least three letters counts
     (a compound's true split is among them; the others rarely recur in one interest),
-    and every word of a phrase.
+    and every word of a phrase. The second table counts only splits whose other part is
+    a word too ("skytte|bana", not "ameri|cano").
     """
     stop = SWEDISH_STOPWORDS | ENGLISH_STOPWORDS
     holders: dict[str, dict[str, int]] = {}
+    whole_holders: dict[str, dict[str, int]] = {}
     for term, interest_id in forms.items():
         words = term.split()
         held: set[str] = set()
+        whole: set[str] = set()
         if len(words) > 1:
             held.update(w for w in words if len(w) >= 3 and w not in stop)
+            whole.update(held)
         else:
             for i in range(3, len(term) - 2):
-                held.add(term[:i])
-                held.add(term[i:])
+                first, rest = term[:i], term[i:]
+                held.update((first, rest))
+                rest_is_word = _is_word(rest, forms)
+                if rest_is_word:
+                    whole.add(first)
+                if _is_word(first, forms) or _is_word(first[:-1], forms):
+                    whole.add(rest)
                 if term[i - 1] == "s" and i > 4:
                     held.add(term[: i - 1])  # a linking s: "skidskytte|s|tävling"
-        for part in held:
-            counts = holders.setdefault(part, {})
-            counts[interest_id] = counts.get(interest_id, 0) + 1
-    parts: dict[str, str] = {}
-    for part, counts in holders.items():
-        best = max(counts, key=lambda k: (counts[k], k))
-        if counts[best] >= PART_MIN_TERMS and 2 * counts[best] > sum(counts.values()):
-            parts[part] = best
-    return parts
+                    if rest_is_word:
+                        whole.add(term[: i - 1])
+        for table, found in ((holders, held), (whole_holders, whole)):
+            for part in found:
+                counts = table.setdefault(part, {})
+                counts[interest_id] = counts.get(interest_id, 0) + 1
+
+    def majority(table: dict[str, dict[str, int]]) -> dict[str, str]:
+        parts: dict[str, str] = {}
+        for part, counts in table.items():
+            best = max(counts, key=lambda k: (counts[k], k))
+            if counts[best] >= PART_MIN_TERMS and 2 * counts[best] > sum(counts.values()):
+                parts[part] = best
+        return parts
+
+    return majority(holders), majority(whole_holders)
 
 
 class InterestNormalizer(BaseEstimator):
@@ -320,7 +342,11 @@ class InterestNormalizer(BaseEstimator):
         )
         self.sensitive_ids_ = frozenset(i.id for i in tax if i.sensitive)
         self.spelled_ = {k: tuple(sorted(v)) for k, v in spelled.items()}
-        self.parts_ = _parts({f: ids.pop() for f, ids in written.items() if len(ids) == 1})
+        # Parts cut where the rest is a word too are safe to meet by a stem: "cano" is no
+        # part of "ameri|cano".
+        self.parts_, self.whole_parts_ = _parts(
+            {f: ids.pop() for f, ids in written.items() if len(ids) == 1}
+        )
         self.cache_: dict[str, tuple[NormalizedInterest, ...]] = {}
         self.word_cache_: dict[str, str | None] = {}
         return self
@@ -724,7 +750,7 @@ class InterestNormalizer(BaseEstimator):
         word = deaccent(token)
         found = self.parts_.get(word)
         if found is None and stemmed:
-            found = self.parts_.get(stem(word))
+            found = self.whole_parts_.get(stem(word))
         return found
 
     def _nearest(self, token: str, broader: bool = False) -> tuple[str, float] | None:

@@ -413,6 +413,15 @@ def test_a_letter_typed_with_its_ring_or_dots_is_meant() -> None:
     assert "embroidery" not in {i.canonical_id for i in normalizer.normalize(["bröd"])}
 
 
+def test_a_stem_meets_only_parts_cut_where_the_rest_is_a_word() -> None:
+    # "cano" recurs in padel's "americano" terms, but "ameri" is no word: "canoe" (stem
+    # "cano"), taken out of the taxonomy, must not become padel.
+    normalizer = InterestNormalizer(exclude_terms=("canoe",)).fit()
+    assert normalizer.parts_.get("cano") == "padel"
+    assert "cano" not in normalizer.whole_parts_
+    assert "padel" not in {i.canonical_id for i in normalizer.normalize(["canoe"])}
+
+
 def test_a_part_shared_by_several_interests_is_not_guessed() -> None:
     normalizer = default_normalizer()
     # "bana" ends skyttebana, golfbana, slalombana, travbana...: no single pastime.
