@@ -24,7 +24,8 @@ How a word is matched, first hit wins (confidence in brackets):
    (0.9 x similarity), looking first among terms with the same first letter; between
    equally close terms the likelier typo wins (swapped letters, then a missing or extra
    letter, then a wrong one), and a still ambiguous typo is not guessed; a common Swedish
-   or English word ("vatten") is never taken for a typo;
+   or English word ("vatten") is never taken for a typo, and in a phrase each word is
+   held to its own length ("car shows" is no typo of "cat shows");
 6. a compound whose other parts only frame the pastime (when, with whom, how):
    "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9); a core that is no term
    is read as in 4 ("kvällsskytte" -> skytte);
@@ -148,6 +149,18 @@ def _max_edits(length: int) -> int:
     if length < 5:
         return 0
     return 1 if length < 9 else 2
+
+
+def _words_slip(typed: str, term: str) -> bool:
+    """Whether each word of a phrase is at most a small typo of the term's word."""
+    typed_words, term_words = typed.split(), term.split()
+    if len(typed_words) != len(term_words):
+        return True  # a space slipped ("thrif tshopping"): judged as a whole
+    for a, b in zip(typed_words, term_words, strict=True):
+        allowed = _max_edits(len(a)) or (1 if len(a) == 4 and len(b) == 5 else 0)
+        if OSA.distance(a, b) > allowed:
+            return False
+    return True
 
 
 def _typo_cost(typed: str, term: str) -> int:
@@ -523,6 +536,12 @@ class InterestNormalizer(BaseEstimator):
         closest = [h[0] for h in hits if int(h[1]) == best]
         # Between equally distant terms, prefer the likelier typo: swapped letters, then a
         # missing or extra letter, then a wrong letter ("sinming" is "simning", not "singing").
+        if " " in folded:
+            # In a phrase each word is held to its own length's tolerance: "car shows" is
+            # not "cat shows", nor "läsa böcker" "låna böcker".
+            closest = [k for k in closest if _words_slip(folded, k)]
+            if not closest:
+                return None
         likeliest = min(_typo_cost(folded, key) for key in closest)
         ids = {self.fuzzy_ids_[k] for k in closest if _typo_cost(folded, k) == likeliest}
         if len(ids) != 1:

@@ -422,6 +422,16 @@ def test_a_stem_meets_only_parts_cut_where_the_rest_is_a_word() -> None:
     assert "padel" not in {i.canonical_id for i in normalizer.normalize(["canoe"])}
 
 
+def test_a_typo_in_a_phrase_is_held_to_each_word_s_length() -> None:
+    # "car" is one letter from "cat", but a three-letter word has too many neighbours:
+    # with "car shows" taken out, it is cars (by its words), never cat shows.
+    normalizer = InterestNormalizer(exclude_terms=("car shows",)).fit()
+    assert {i.canonical_id for i in normalizer.normalize(["car shows"])} == {"cars"}
+    # A slip in a long word of the phrase is still forgiven.
+    assert {i.canonical_id for i in normalizer.normalize(["cat shwos"])} == {"cats"}
+    assert ids("fly fsihing") == {"fishing"}
+
+
 def test_a_part_shared_by_several_interests_is_not_guessed() -> None:
     normalizer = default_normalizer()
     # "bana" ends skyttebana, golfbana, slalombana, travbana...: no single pastime.
