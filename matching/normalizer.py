@@ -116,6 +116,9 @@ NGRAM_THRESHOLD = 0.45
 # A word at least this frequent (wordfreq's Zipf scale: 3 is once per million words) is a
 # word in its own right, not a typo of a term: "vatten" is not "katten".
 COMMON_ZIPF = 3.0
+# A two-letter word at least this frequent (Zipf) is a word, not a piece of one: "sy",
+# "is", "öl" (3.5 is about three times per million words).
+SHORT_WORD_ZIPF = 3.5
 _NOT_PARTS = SWEDISH_STOPWORDS | ENGLISH_STOPWORDS | PHRASE_FILLERS
 # How many of an interest's terms must hold a word as a part before the word alone is read
 # as that interest.
@@ -567,7 +570,7 @@ class InterestNormalizer(BaseEstimator):
                 key = root(head)
                 if head_id is None and len(key) >= 4 and self._agrees(written, key):
                     head_id = self.roots_.get(key)
-            if head_id is None or not self._is_modifier(modifier):
+            if head_id is None or not self._is_modifier(modifier, token[:i]):
                 continue
             found = [self._canonical(raw, head_id, 0.8, "compound")]
             modifier_id = self._modifier(modifier)
@@ -590,10 +593,16 @@ class InterestNormalizer(BaseEstimator):
                 return [self._canonical(raw, modifier_id, 0.6, "compound")]
         return []
 
-    def _is_modifier(self, modifier: str) -> bool:
-        """Whether a compound's first part is a word ("sjö|bastu"), not a torn one ("pu|barna")."""
+    def _is_modifier(self, modifier: str, written: str) -> bool:
+        """Whether a compound's first part is a word ("sjö|bastu"), not a torn one ("pu|barna").
+
+        ``modifier`` is folded, ``written`` the same letters as typed.
+        """
         if len(modifier) == 3:
             return True
+        if len(modifier) == 2:
+            # Two letters are a word only when common as typed ("sy", "is", "öl"; not "pu").
+            return zipf_frequency(written, "sv") >= SHORT_WORD_ZIPF
         words = lexicon().folded
         for candidate in (modifier, modifier[:-1] if modifier.endswith(("s", "e", "o")) else ""):
             if not candidate:
@@ -603,7 +612,6 @@ class InterestNormalizer(BaseEstimator):
                 or candidate in self.exact_
                 or candidate in self.parts_
                 or candidate in _FRAME_PREFIXES
-                or (len(candidate) <= 3 and zipf_frequency(candidate, "sv") >= 3.0)
             ):
                 return True
         # A framing part with a slip in it ("morgno|orientera") still frames.

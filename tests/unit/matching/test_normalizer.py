@@ -400,6 +400,11 @@ def test_a_head_is_read_only_after_a_first_part_that_is_a_word() -> None:
     assert ids("sjöbastu") == {"sauna"}
     assert ids("ekpaddling") == {"paddling"}
     assert ids("idrottsbowling") >= {"bowling"}
+    # Two letters are a word only when common as typed: "sy|maskin", "öl|provning", not
+    # "pu|barna".
+    normalizer = default_normalizer()
+    assert normalizer._is_modifier("sy", "sy") and normalizer._is_modifier("ol", "öl")
+    assert not normalizer._is_modifier("pu", "pu")
 
 
 def test_a_letter_typed_with_its_ring_or_dots_is_meant() -> None:
