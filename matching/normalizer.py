@@ -27,8 +27,9 @@ How a word is matched, first hit wins (confidence in brackets):
    or English word ("vatten") is never taken for a typo, and in a phrase each word is
    held to its own length ("car shows" is no typo of "cat shows");
 6. a compound whose other parts only frame the pastime (when, with whom, how):
-   "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9); a core that is no term
-   is read as in 4 ("kvällsskytte" -> skytte);
+   "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9), also with a slip in
+   the framing part ("kväls|fiske"); a core that is no term is read as in 4
+   ("kvällsskytte" -> skytte);
 7. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) after a first part that is a
    word, a term or a framing part ("sjö|bastu"; not "lantil|vande"), and the modifier
    ("bandymatcher" -> bandy, 0.7), but not a modifier cut from a longer word that begins
@@ -748,6 +749,22 @@ class InterestNormalizer(BaseEstimator):
             if word.startswith(prefix) and len(word) - len(prefix) >= 4:
                 cores.append(word[len(prefix) :])
                 break
+        else:
+            # A framing part with a slip in it: "moorgon|bingohall", "kväls|pilbåge".
+            for prefix in _FRAME_PREFIXES:
+                if len(prefix) < 5:
+                    continue
+                cut = next(
+                    (
+                        n
+                        for n in (len(prefix), len(prefix) + 1, len(prefix) - 1)
+                        if len(word) - n >= 5 and OSA.distance(word[:n], prefix) == 1
+                    ),
+                    None,
+                )
+                if cut is not None:
+                    cores.append(word[cut:])
+                    break
         for base in [word, *cores]:
             for suffix in _FRAME_SUFFIXES:
                 # Short cores ("kör|kvällar") are taken only when they are a listed term.

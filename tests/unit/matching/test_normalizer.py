@@ -334,6 +334,16 @@ def test_framing_parts_of_a_compound_are_dropped(word: str, expected: str) -> No
     assert found == {expected}
 
 
+def test_a_framing_part_with_a_slip_in_it_still_frames() -> None:
+    # With "pilbåge" taken out, "kvälls|pilbåge" is read by its core; so is the same word
+    # with a slip in the frame ("kväls|pilbåge", "moorgon|..."), which is no term's typo.
+    normalizer = InterestNormalizer(exclude_terms=("pilbåge",)).fit()
+    for word in ("kvällspilbåge", "kvälspilbåge"):
+        assert {i.canonical_id for i in normalizer.normalize([word])} == {"archery"}
+    normalizer = InterestNormalizer(exclude_terms=("bingohall", "bingohallar")).fit()
+    assert {i.canonical_id for i in normalizer.normalize(["moorgonbingohall"])} == {"bingo"}
+
+
 def test_words_far_from_any_term_by_edits_are_read_by_character_trigrams() -> None:
     # With compounds split, "stjärn|skådis" is read by its modifier; without, by trigrams.
     normalizer = InterestNormalizer(compounds=False).fit()
