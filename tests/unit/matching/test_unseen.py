@@ -57,6 +57,7 @@ def test_unseen_wording_fast_version() -> None:
     result = evaluate_unseen(HELD_OUT, folds=(0, 1, 2), seeds=(11,), n_newcomers=100, n_hosts=170)
     assert result.runs == 3
     assert result.violations == 0
-    assert result.recall_at_1 >= 0.72
-    assert result.recall_at_3 >= 0.86
-    assert result.assigned_to_planted >= 0.72
+    # It reaches 0.81 / 0.93 / 0.81; the floors leave a margin for BLAS and platform.
+    assert result.recall_at_1 >= 0.76
+    assert result.recall_at_3 >= 0.88
+    assert result.assigned_to_planted >= 0.76
