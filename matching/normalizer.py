@@ -88,8 +88,8 @@ FREE_TAG_PREFIX = "~"
 
 # Parts of a Swedish compound that frame a pastime without naming it: when ("kvällsfiske",
 # "sommarcamping"), with whom or how ("dragspelsklubben", "innebandylaget", "loppisrundor"),
-# where or at what ("skyttebanan", "dansskolan", "hockeymatcher", "fiskeresor",
-# "fotbollsträning", "gitarrspel").
+# where or at what ("skyttebanan", "dansskolan", "svampskogen", "simhallen", "gymkortet",
+# "hockeymatcher", "fiskeresor", "fotbollsträning", "gitarrspel").
 # Accent-folded, longest first; a linking "s" before a suffix is dropped too.
 _FRAME_PREFIX_WORDS = """kvalls morgon formiddags eftermiddags helg lordags sondags fredags
     vardags sommar vinter var host jul pask familje motions nyborjar amator hobby fritids"""
@@ -100,7 +100,7 @@ _FRAME_SUFFIX_WORDS = """klubben klubbar klubb laget lag ganget gang gruppen gru
     grupperna kurserna traffarna turerna rundorna kvallarna traning traningen traningar
     matcher matchen match resor resan resa program programmet spelet spel tavlingar
     tavlingen tavling festivaler festivalen festival banan bana skolan skola dagar dagen
-    evenemang besoken besok"""
+    evenemang besoken besok skogen hallen hallar hall kortet kort"""
 _FRAME_PREFIXES = sorted(
     _FRAME_PREFIX_WORDS.split(),
     key=len,

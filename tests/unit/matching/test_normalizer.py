@@ -334,6 +334,20 @@ def test_framing_parts_of_a_compound_are_dropped(word: str, expected: str) -> No
     assert found == {expected}
 
 
+def test_where_a_pastime_happens_frames_it() -> None:
+    # A forest, a hall or a card says where or with what: with the compounds themselves
+    # taken out, the pastime is what stands before them.
+    normalizer = InterestNormalizer(
+        exclude_terms=("svampskogen", "gymkort", "gymkortet", "simhall", "simhallen")
+    ).fit()
+    for word, expected in (
+        ("svampskogen", "mushroom_picking"),  # not nature
+        ("gymkortet", "gym"),  # not card games
+        ("simhallen", "swimming"),
+    ):
+        assert {i.canonical_id for i in normalizer.normalize([word])} == {expected}
+
+
 def test_a_framing_part_with_a_slip_in_it_still_frames() -> None:
     # With "pilbåge" taken out, "kvälls|pilbåge" is read by its core; so is the same word
     # with a slip in the frame ("kväls|pilbåge", "moorgon|..."), which is no term's typo.
