@@ -744,10 +744,11 @@ class InterestNormalizer(BaseEstimator):
         if not self.compounds or len(token) < 7:
             return [], token
         word = deaccent(token)
-        cores: list[str] = []
+        # Where each core starts in the word; cores keep the word's own å, ä and ö.
+        starts: list[int] = []
         for prefix in _FRAME_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 4:
-                cores.append(word[len(prefix) :])
+                starts.append(len(prefix))
                 break
         else:
             # A framing part with a slip in it: "moorgon|bingohall", "kväls|pilbåge".
@@ -763,17 +764,21 @@ class InterestNormalizer(BaseEstimator):
                     None,
                 )
                 if cut is not None:
-                    cores.append(word[cut:])
+                    starts.append(cut)
                     break
-        for base in [word, *cores]:
+        spans = [(start, len(word)) for start in starts]
+        for start in [0, *starts]:
+            base = word[start:]
             for suffix in _FRAME_SUFFIXES:
                 # Short cores ("kör|kvällar") are taken only when they are a listed term.
                 if base.endswith(suffix) and len(base) - len(suffix) >= 3:
-                    core = base[: -len(suffix)]
-                    cores.append(core)
-                    if core.endswith("s") and len(core) > 4:
-                        cores.append(core[:-1])
+                    end = len(word) - len(suffix)
+                    spans.append((start, end))
+                    if word[end - 1] == "s" and end - start > 4:
+                        spans.append((start, end - 1))
                     break
+        written = token if len(token) == len(word) else word
+        cores = [written[a:b] for a, b in spans]
         for core in cores:
             found = self._lookup(core)
             if found is not None:

@@ -440,6 +440,11 @@ def test_a_letter_typed_with_its_ring_or_dots_is_meant() -> None:
     assert "socializing" in ids("host") and "socializing" not in ids("höst")
     normalizer = InterestNormalizer(exclude_terms=("bröd",)).fit()
     assert "embroidery" not in {i.canonical_id for i in normalizer.normalize(["bröd"])}
+    # Inside a framing compound the core keeps its letters too: "helg|båtar" is a common
+    # word, not a typo of "bastar" (sauna), and "helg|umgänge" holds no "gång" (gånglåt).
+    normalizer = InterestNormalizer(exclude_terms=("båtar", "umgänge")).fit()
+    assert {i.canonical_id for i in normalizer.normalize(["helgbåtar"])} == {"boating"}
+    assert {i.canonical_id for i in normalizer.normalize(["helgumgänge"])} == {"socializing"}
 
 
 def test_a_stem_meets_only_parts_cut_where_the_rest_is_a_word() -> None:
