@@ -26,8 +26,9 @@ How a word is matched, first hit wins (confidence in brackets):
    letter, then a wrong one), and a still ambiguous typo is not guessed; a common Swedish
    or English word ("vatten") is never taken for a typo, and in a phrase each word is
    held to its own length ("car shows" is no typo of "cat shows");
-6. a compound whose other parts only frame the pastime (when, with whom, how):
-   "innebandylaget" -> innebandy, "kvällsfiske" -> fiske (x 0.9), also with a slip in
+6. a compound whose other parts only frame the pastime (when, with whom, where, how):
+   "innebandylaget" -> innebandy, "kvällsfiske" -> fiske, "svampskogen" -> svamp (x 0.9),
+   also with a slip in
    the framing part ("kväls|fiske"); a core that is no term is read as in 4
    ("kvällsskytte" -> skytte);
 7. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) after a first part that is a
