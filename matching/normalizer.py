@@ -28,14 +28,13 @@ How a word is matched, first hit wins (confidence in brackets):
    held to its own length ("car shows" is no typo of "cat shows");
 6. a compound whose other parts only frame the pastime (when, with whom, where, how):
    "innebandylaget" -> innebandy, "kvällsfiske" -> fiske, "svampskogen" -> svamp (x 0.9),
-   also with a slip in
-   the framing part ("kväls|fiske"); a core that is no term is read as in 4
-   ("kvällsskytte" -> skytte);
+   also with a slip in the framing part ("kväls|fiske"); a core that is no term is read
+   as in 4 ("kvällsskytte" -> skytte);
 7. a Swedish compound: the head ("flugfiske" -> fiske, 0.8) after a first part that is a
    word, a term or a framing part ("sjö|bastu"; not "lantil|vande"), and the modifier
    ("bandymatcher" -> bandy, 0.7), but not a modifier cut from a longer word that begins
-   the compound ("pistol|skytte" holds no "pist"); failing both, a modifier that is a part as in 4
-   ("pappa|gruppar" -> parent groups, 0.6);
+   the compound ("pistol|skytte" holds no "pist"); failing both, a modifier that is a
+   part as in 4 ("pappa|gruppar" -> parent groups, 0.6);
 8. the known form nearest by character trigrams (TF-IDF cosine at least
    ``NGRAM_THRESHOLD``, and no other interest nearly as near): "stjärnskådare" ->
    stjärnskådning (0.7 x similarity);
