@@ -39,9 +39,10 @@ How a word is matched, first hit wins (confidence in brackets):
    ``NGRAM_THRESHOLD``, and no other interest nearly as near): "stjärnskådare" ->
    stjärnskådning (0.7 x similarity);
 9. for a phrase, each of its words (x 0.8): "fiske och jakt" -> fiske, jakt;
-10. failing all of these and a spelling correction, a word about as near several interests
-   of one kind by its trigrams is read as the broader interest they belong to: "orkester",
-   near choir, playing music and concerts, is music (0.6 x similarity).
+10. failing all of these and a spelling correction, by trigrams as in 8: a phrase of at
+   least two words as a whole, and a word or phrase about as near several interests of one
+   kind as the broader interest they belong to: "orkester", near choir, playing music and
+   concerts, is music (0.6 x similarity).
 
 Anything else is kept as a free tag (``canonical_id`` None, confidence 0.0): it is still
 compared between people by the root of the word without its framing parts. Words that
@@ -366,6 +367,7 @@ class InterestNormalizer(BaseEstimator):
         )
         self.cache_: dict[str, tuple[NormalizedInterest, ...]] = {}
         self.word_cache_: dict[str, str | None] = {}
+        self.trigram_cache_: dict[str, tuple[str, float, frozenset[str]] | None] = {}
         return self
 
     def _check_fitted(self) -> None:
@@ -709,7 +711,9 @@ class InterestNormalizer(BaseEstimator):
             respelt = self._respelt(raw, target)
             if respelt:
                 return respelt
-        if not corrected:
+        # Last, by trigrams: a phrase of at least two real words as a whole, and a word or
+        # phrase about as near several interests of one kind as their broader interest.
+        if not corrected and (len(content) == 1 or sum(len(w) >= 3 for w in content) >= 2):
             near = self._nearest(core, broader=True)
             if near is not None:
                 return [self._canonical(raw, near[0], near[1], "ngram")]
@@ -752,19 +756,18 @@ class InterestNormalizer(BaseEstimator):
                 break
         else:
             # A framing part with a slip in it: "moorgon|bingohall", "kväls|pilbåge".
+            # Never in the first letter ("inter|net" is no "vinter"), and the likelier slip
+            # wins: "lördag|morgon" lacks the linking s, it is no "lördagm|orgon".
             for prefix in _FRAME_PREFIXES:
-                if len(prefix) < 5:
+                if len(prefix) < 5 or word[0] != prefix[0]:
                     continue
-                cut = next(
-                    (
-                        n
-                        for n in (len(prefix), len(prefix) + 1, len(prefix) - 1)
-                        if len(word) - n >= 5 and OSA.distance(word[:n], prefix) == 1
-                    ),
-                    None,
-                )
-                if cut is not None:
-                    starts.append(cut)
+                slips = [
+                    (_typo_cost(word[:n], prefix), n)
+                    for n in (len(prefix), len(prefix) + 1, len(prefix) - 1)
+                    if len(word) - n >= 5 and OSA.distance(word[:n], prefix) == 1
+                ]
+                if slips:
+                    starts.append(min(slips)[1])
                     break
         spans = [(start, len(word)) for start in starts]
         for start in [0, *starts]:
@@ -808,6 +811,29 @@ class InterestNormalizer(BaseEstimator):
         When several interests are about as near, ``broader`` reads the broader interest
         they all belong to ("orkester" is near both choir and playing music: music).
         """
+        if token in self.trigram_cache_:
+            found = self.trigram_cache_[token]
+        else:
+            found = self._trigrams(token)
+            if len(self.trigram_cache_) >= self.cache_size:
+                self.trigram_cache_.clear()
+            self.trigram_cache_[token] = found
+        if found is None:
+            return None
+        interest, score, rivals = found
+        if len(rivals) == 1:
+            return interest, 0.7 * score
+        if not broader:
+            return None  # another interest almost as near: do not guess
+        shared = [
+            a
+            for a in [interest, *self.taxonomy_.ancestors(interest)]
+            if all(a == r or a in self.taxonomy_.ancestors(r) for r in rivals)
+        ]
+        return (shared[0], 0.6 * score) if shared else None
+
+    def _trigrams(self, token: str) -> tuple[str, float, frozenset[str]] | None:
+        """The nearest known form's interest, its similarity, and every interest as near."""
         if not self.fuzzy or len(token) < 5 or self.is_sensitive(token):
             return None  # a sensitive word is never read as a pastime
         if not hasattr(self, "ngram_vectorizer_"):
@@ -823,22 +849,9 @@ class InterestNormalizer(BaseEstimator):
         best = int(scores.argmax())
         if scores[best] < NGRAM_THRESHOLD:
             return None
-        interest = self.fuzzy_ids_[self.ngram_keys_[best]]
-        # Another interest almost as near: do not guess.
         close = np.flatnonzero(scores >= scores[best] - 0.05)
-        rivals = {self.fuzzy_ids_[self.ngram_keys_[k]] for k in close.tolist()}
-        if len(rivals) > 1:
-            if not broader:
-                return None
-            shared = [
-                a
-                for a in [interest, *self.taxonomy_.ancestors(interest)]
-                if all(a == r or a in self.taxonomy_.ancestors(r) for r in rivals)
-            ]
-            if not shared:
-                return None
-            return shared[0], 0.6 * float(scores[best])
-        return interest, 0.7 * float(scores[best])
+        rivals = frozenset(self.fuzzy_ids_[self.ngram_keys_[k]] for k in close.tolist())
+        return self.fuzzy_ids_[self.ngram_keys_[best]], float(scores[best]), rivals
 
     def _free(self, raw: str, tag: str, core: str) -> list[NormalizedInterest]:
         """An unknown word as a free tag, compared by the root of its core.

@@ -356,6 +356,11 @@ def test_a_framing_part_with_a_slip_in_it_still_frames() -> None:
         assert {i.canonical_id for i in normalizer.normalize([word])} == {"archery"}
     normalizer = InterestNormalizer(exclude_terms=("bingohall", "bingohallar")).fit()
     assert {i.canonical_id for i in normalizer.normalize(["moorgonbingohall"])} == {"bingo"}
+    # The likelier slip wins, and never in the first letter: "lördag|morgon" lacks a
+    # linking s (no "orgon" of an organ), "inter|net" holds no "vinter".
+    assert "piano" not in ids("lördagmorgon")
+    assert "dogs" not in ids("fredagkvällar")
+    assert ids("internetforum") == {None}
 
 
 def test_words_far_from_any_term_by_edits_are_read_by_character_trigrams() -> None:
@@ -408,8 +413,10 @@ def test_a_word_near_several_interests_of_one_kind_is_read_as_their_broader_inte
     [item] = normalizer.normalize(["orkester"])
     assert (item.canonical_id, item.method) == ("music", "ngram")
     assert item.confidence < 0.5  # a guess: counts less than a reading
-    # Near interests of different kinds, it is still not guessed.
+    # As a plain nearest form, one of several interests, it is still not guessed.
     assert normalizer._nearest("orkester") is None
+    # Letters that make no words are not read by trigrams, alone or in a phrase.
+    assert ids("ab cd", "xyz qq") == {None}
     # A word with a sensitive root is never read by its trigrams, not even broadly.
     [sensitive] = normalizer.normalize(["eritreansk kultur"])
     assert sensitive.is_free and sensitive.sensitive
