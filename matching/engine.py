@@ -541,6 +541,24 @@ class _Explainer:
             self._reason_cache[key] = found
         return found
 
+    def _guesses(
+        self, i: int, j: int, interest_ids: tuple[str, ...]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The words behind interests that were only guessed, as newcomer ``i`` and host
+        ``j`` wrote them."""
+        nc, hs = self.sides
+        mine, theirs = nc.guessed[i], hs.guessed[j]
+        return tuple(
+            (k, tuple(dict.fromkeys(w for w in (mine.get(k), theirs.get(k)) if w)))
+            for k in interest_ids
+            if k in mine or k in theirs
+        )
+
+    def _guessed_param(self, guesses: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, Any]:
+        if not guesses:
+            return {}
+        return {"guessed": [[self.items[k], list(words)] for k, words in guesses]}
+
     def reasons(self, i: int, j: int, text_similarity: float) -> list[Reason]:
         """The reasons newcomer row ``i`` and host row ``j`` fit, most telling first."""
         pool, items, reason = self.pool, self.items, self._reason
@@ -552,10 +570,14 @@ class _Explainer:
         shared = [k for k in mine_ranked if k in theirs]
         if shared:
             top = tuple(shared[:MAX_ITEMS])
+            guesses = self._guesses(i, j, top)
             reasons.append(
                 reason(
-                    ("shared_interests", top),
-                    lambda: Reason("shared_interests", {"items": [items[k] for k in top]}),
+                    ("shared_interests", top, guesses),
+                    lambda: Reason(
+                        "shared_interests",
+                        {"items": [items[k] for k in top]} | self._guessed_param(guesses),
+                    ),
                 )
             )
         mentioned = set(shared)
@@ -574,11 +596,14 @@ class _Explainer:
                 break
         if pairs:
             found = tuple(pairs)
+            related_guesses = self._guesses(i, j, tuple(k for pair in found for k in pair))
             reasons.append(
                 reason(
-                    ("related_interests", found),
+                    ("related_interests", found, related_guesses),
                     lambda: Reason(
-                        "related_interests", {"pairs": [[items[a], items[b]] for a, b in found]}
+                        "related_interests",
+                        {"pairs": [[items[a], items[b]] for a, b in found]}
+                        | self._guessed_param(related_guesses),
                     ),
                 )
             )

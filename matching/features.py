@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from matching.normalizer import InterestNormalizer
+from matching.normalizer import InterestNormalizer, NormalizedInterest
 from matching.profiles import HOUSEHOLDS, HostProfile, NewcomerProfile
 from matching.text import (
     ENGLISH_STOPWORDS,
@@ -32,6 +32,9 @@ from matching.wishes import PreferenceParser, Preferences
 __all__ = ["PoolFeatures", "SideFeatures", "TextAnalyzer", "build_features"]
 
 HOUSEHOLD_CODES = {name: i for i, name in enumerate(HOUSEHOLDS)}
+# A reading less sure than this is a guess (a shared part, the nearest form by trigrams, a
+# broader interest): the matcher still counts it, and reasons say which word it came from.
+GUESS_CONFIDENCE = 0.7
 CONCEPT_PREFIX = "c:"
 WORD_PREFIX = "w:"
 
@@ -100,6 +103,9 @@ class SideFeatures:
     gender: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int8))
     pref_gender: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int8))
     pref_count: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int8))
+    # Canonical id -> the word as written, for interests that were only guessed (a weak
+    # reading, see GUESS_CONFIDENCE): reasons show the word beside the interest.
+    guessed: list[dict[str, str]] = field(repr=False, default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -157,11 +163,13 @@ def build_features(
     weighted: list[dict[str, float]] = []
     interest_sets: list[frozenset[str]] = []
     free_tags: list[dict[str, str]] = []
+    guessed: list[dict[str, str]] = []
     df: dict[str, int] = {}
     for person in people:
         keys: dict[str, float] = {}
         canon: set[str] = set()
         tags: dict[str, str] = {}
+        best_reading: dict[str, NormalizedInterest] = {}
         for item in normalizer.normalize(person.interests):
             if item.sensitive:
                 continue  # never scored, never shown
@@ -174,6 +182,9 @@ def build_features(
                 # matched better when even those count nearly fully (bench_unseen).
                 weight = min(1.0, item.confidence / 0.5)
                 canon.add(item.canonical_id)
+                before = best_reading.get(item.canonical_id)
+                if before is None or before.confidence < item.confidence:
+                    best_reading[item.canonical_id] = item
             if keys.get(item.key, 0.0) < weight:
                 keys[item.key] = weight
             if item.canonical_id is not None:
@@ -187,6 +198,9 @@ def build_features(
         weighted.append(keys)
         interest_sets.append(frozenset(canon))
         free_tags.append(tags)
+        guessed.append(
+            {k: v.raw.strip() for k, v in best_reading.items() if v.confidence < GUESS_CONFIDENCE}
+        )
 
     interest_keys = sorted(df)
     key_index = {k: i for i, k in enumerate(interest_keys)}
@@ -290,6 +304,7 @@ def build_features(
             interests=interests[lo:hi],
             interest_sets=interest_sets[lo:hi],
             free_tags=free_tags[lo:hi],
+            guessed=guessed[lo:hi],
             text=text[lo:hi],
             prefs=prefs[lo:hi],
             household_onehot=household_onehot[lo:hi],

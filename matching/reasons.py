@@ -181,6 +181,18 @@ def _wish(params: Mapping[str, Any], lang: str) -> str:
     return join_words(_labels(params.get("items", ()), lang), lang)
 
 
+def _with_guesses(text: str, params: Mapping[str, Any], lang: str) -> str:
+    """The reason with the words behind any interest that was only guessed, for the reader
+    to judge: "Båda gillar musik (”orkester” tolkat som musik)"."""
+    notes = [
+        join_words([f"”{w}”" for w in written], lang)
+        + (" tolkat som " if lang == "sv" else " read as ")
+        + str(item[lang])
+        for item, written in params.get("guessed", ())
+    ]
+    return f"{text} ({'; '.join(notes)})" if notes else text
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -292,7 +304,10 @@ class Reason:
     ``same_household``, ``close_in_age``, ``wish_met``, ``host_wish_met``, and
     ``best_host_elsewhere`` (the newcomer's best candidate went to ``other_newcomer``;
     ``because`` is ``no_other_host``, ``only_language`` with ``language``, or
-    ``larger_loss`` with ``their_loss`` and ``our_loss``).
+    ``larger_loss`` with ``their_loss`` and ``our_loss``). ``shared_interests`` and
+    ``related_interests`` carry ``guessed`` (each interest that was only guessed, with the
+    words as the two wrote them) when there is one; coordinators read those words, the pair
+    does not.
     """
 
     code: str
@@ -321,10 +336,12 @@ class Reason:
             return _best_host_elsewhere(p, sv, names or {})
         if self.code == "shared_interests":
             words = join_words(_labels(p["items"], lang), lang)
-            return f"Båda gillar {words}" if sv else f"Both like {words}"
+            return _with_guesses(f"Båda gillar {words}" if sv else f"Both like {words}", p, lang)
         if self.code == "related_interests":
             pairs = "; ".join(f"{a[lang]} – {b[lang]}" for a, b in p["pairs"])
-            return f"Närliggande intressen: {pairs}" if sv else f"Related interests: {pairs}"
+            return _with_guesses(
+                f"Närliggande intressen: {pairs}" if sv else f"Related interests: {pairs}", p, lang
+            )
         if self.code == "shared_tags":
             words = join_words([f"”{t}”" for t in p["tags"]], lang)
             return f"Båda nämner {words}" if sv else f"Both mention {words}"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from matching import HostProfile, NewcomerProfile, Reason, propose
+from matching import HostProfile, InterestNormalizer, NewcomerProfile, Reason, propose
 from matching.reasons import fit_of
 
 
@@ -123,3 +123,33 @@ def test_reasons_round_trip_as_data() -> None:
 def test_fit_bands(score: float, percent: int, band: str, sv: str, en: str) -> None:
     fit = fit_of(score)
     assert (fit.percent, fit.band, fit.label("sv"), fit.label("en")) == (percent, band, sv, en)
+
+
+def test_an_interest_only_guessed_is_shown_with_the_words_it_came_from() -> None:
+    # Without "orkester" in the taxonomy the word is only guessed to be music, by its
+    # trigrams: the coordinator sees the words as written beside the interest, to judge.
+    normalizer = InterestNormalizer(exclude_terms=("orkester",)).fit()
+    [proposal] = propose(
+        [host("H1", interests=("orkester", "golf"))],
+        [newcomer("N1", interests=("Orkestern", "golf"))],
+        normalizer=normalizer,
+    )
+    [shared] = [r for r in proposal.candidates[0].reasons if r.code == "shared_interests"]
+    assert shared.text("sv") == (
+        "Båda gillar golf och musik (”Orkestern” och ”orkester” tolkat som musik)"
+    )
+    assert (
+        shared.text("en") == "Both like golf and music (”Orkestern” and ”orkester” read as music)"
+    )
+    # The guess travels with the reason's data, and a sure reading ("golf") has no note.
+    assert Reason.from_dict(shared.to_dict()).text("sv") == shared.text("sv")
+    assert [item["id"] for item, _ in shared.params["guessed"]] == ["music"]
+    # The host and the newcomer read the interest only: not the other one's words.
+    assert shared.to_reader("host", "sv") == "Ni gillar båda golf och musik"
+
+
+def test_sure_readings_carry_no_note() -> None:
+    [proposal] = propose([host("H1")], [newcomer("N1")])
+    [shared] = [r for r in proposal.candidates[0].reasons if r.code == "shared_interests"]
+    assert "guessed" not in shared.params
+    assert "(" not in shared.text("sv")
