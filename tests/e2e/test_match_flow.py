@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD, axe_violations, format_violations
-from tests.integration.matches_support import add_host, body_text, deliver, links_in
+from tests.integration.matches_support import add_host, add_newcomer, body_text, deliver, links_in
 
 pytestmark = pytest.mark.browser
 
@@ -210,3 +210,21 @@ def test_match_pages_are_accessible(app, live_server, page, browser, make_user):
         _no_violations(coordinator_page)
     finally:
         context.close()
+
+
+def test_a_guessed_interest_is_shown_with_the_word_it_came_from(app, live_server, page, make_user):
+    # "symfoni" is no term: it is only guessed to be music, by its trigrams. The coordinator
+    # sees the word beside the interest on "Att matcha", to judge the guess.
+    add_host(app, "Karin Berg", interests=("symfoni", "golf"), area="Krylbo")
+    add_newcomer(app, "Amira Haddad", interests=("musik", "golf"))
+    coordinator = make_user("coordinator", email="samordnare@avesta.example")
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("E-postadress").fill(coordinator.email)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("link", name="Att matcha", exact=True).click()
+    page.get_by_role("button", name="Beräkna förslag igen").click()
+    section = page.locator("section.to-match", has_text="Amira Haddad")
+    assert "Föreslagen värd: Karin Berg" in section.inner_text()
+    assert "(”symfoni” tolkat som musik)" in section.inner_text()
+    _no_violations(page)
