@@ -22,6 +22,16 @@ def _no_violations(page):
     assert violations == [], format_violations(violations)
 
 
+def _coordinator_to_match(page, live_server, make_user):
+    """Sign in as a coordinator and open "Att matcha"."""
+    coordinator = make_user("coordinator", email="samordnare@avesta.example")
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("E-postadress").fill(coordinator.email)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("link", name="Att matcha", exact=True).click()
+
+
 def test_newcomer_to_introduction(app, live_server, page, browser, smtp_server, make_user):
     app.config["PUBLIC_BASE_URL"] = live_server.url
     add_host(
@@ -58,12 +68,7 @@ def test_newcomer_to_introduction(app, live_server, page, browser, smtp_server, 
     assert page.get_by_role("heading", level=1).inner_text() == "Anmälan är bekräftad"
 
     # 2. A coordinator computes the proposals and approves the proposed host.
-    coordinator = make_user("coordinator", email="samordnare@avesta.example")
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("E-postadress").fill(coordinator.email)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.get_by_role("link", name="Att matcha", exact=True).click()
+    _coordinator_to_match(page, live_server, make_user)
     assert "Olena Shevchenko" in page.locator("main").inner_text()
     page.get_by_role("button", name="Beräkna förslag igen").click()
     section = page.locator("section.to-match", has_text="Olena Shevchenko")
@@ -217,12 +222,7 @@ def test_a_guessed_interest_is_shown_with_the_word_it_came_from(app, live_server
     # sees the word beside the interest on "Att matcha", to judge the guess.
     add_host(app, "Karin Berg", interests=("symfoni", "golf"), area="Krylbo")
     add_newcomer(app, "Amira Haddad", interests=("musik", "golf"))
-    coordinator = make_user("coordinator", email="samordnare@avesta.example")
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("E-postadress").fill(coordinator.email)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.get_by_role("link", name="Att matcha", exact=True).click()
+    _coordinator_to_match(page, live_server, make_user)
     page.get_by_role("button", name="Beräkna förslag igen").click()
     section = page.locator("section.to-match", has_text="Amira Haddad")
     assert "Föreslagen värd: Karin Berg" in section.inner_text()
