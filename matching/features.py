@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from matching.normalizer import InterestNormalizer, NormalizedInterest
+from matching.normalizer import InterestNormalizer
 from matching.profiles import HOUSEHOLDS, HostProfile, NewcomerProfile
 from matching.text import (
     ENGLISH_STOPWORDS,
@@ -169,7 +169,8 @@ def build_features(
         keys: dict[str, float] = {}
         canon: set[str] = set()
         tags: dict[str, str] = {}
-        best_reading: dict[str, NormalizedInterest] = {}
+        guesses: dict[str, str] = {}
+        # One item per interest: ``normalize`` keeps each interest's surest reading.
         for item in normalizer.normalize(person.interests):
             if item.sensitive:
                 continue  # never scored, never shown
@@ -182,9 +183,8 @@ def build_features(
                 # matched better when even those count nearly fully (bench_unseen).
                 weight = min(1.0, item.confidence / 0.5)
                 canon.add(item.canonical_id)
-                before = best_reading.get(item.canonical_id)
-                if before is None or before.confidence < item.confidence:
-                    best_reading[item.canonical_id] = item
+                if item.confidence < GUESS_CONFIDENCE:
+                    guesses[item.canonical_id] = item.raw.strip()
             if keys.get(item.key, 0.0) < weight:
                 keys[item.key] = weight
             if item.canonical_id is not None:
@@ -198,9 +198,7 @@ def build_features(
         weighted.append(keys)
         interest_sets.append(frozenset(canon))
         free_tags.append(tags)
-        guessed.append(
-            {k: v.raw.strip() for k, v in best_reading.items() if v.confidence < GUESS_CONFIDENCE}
-        )
+        guessed.append(guesses)
 
     interest_keys = sorted(df)
     key_index = {k: i for i, k in enumerate(interest_keys)}

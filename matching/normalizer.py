@@ -370,6 +370,12 @@ class InterestNormalizer(BaseEstimator):
         self.trigram_cache_: dict[str, tuple[str, float, frozenset[str]] | None] = {}
         return self
 
+    def _remember(self, cache: dict[str, Any], key: str, value: Any) -> None:
+        """Keep ``value`` under ``key``; a cache that is full is emptied first."""
+        if len(cache) >= self.cache_size:
+            cache.clear()
+        cache[key] = value
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "exact_"):
             raise NotFittedError("call fit() before normalising")
@@ -427,9 +433,7 @@ class InterestNormalizer(BaseEstimator):
             found = hit[0] if hit is not None else self.stems_.get(stem(word))
             if found in self.sensitive_ids_:
                 found = None
-        if len(self.word_cache_) >= self.cache_size:
-            self.word_cache_.clear()
-        self.word_cache_[word] = found
+        self._remember(self.word_cache_, word, found)
         return found
 
     # ------------------------------------------------------------------ matching
@@ -444,9 +448,7 @@ class InterestNormalizer(BaseEstimator):
             if cleaned:
                 results.extend(self._match_part(raw, cleaned))
         out = tuple(results)
-        if len(self.cache_) >= self.cache_size:
-            self.cache_.clear()
-        self.cache_[raw] = out
+        self._remember(self.cache_, raw, out)
         return out
 
     def _canonical(
@@ -815,9 +817,7 @@ class InterestNormalizer(BaseEstimator):
             found = self.trigram_cache_[token]
         else:
             found = self._trigrams(token)
-            if len(self.trigram_cache_) >= self.cache_size:
-                self.trigram_cache_.clear()
-            self.trigram_cache_[token] = found
+            self._remember(self.trigram_cache_, token, found)
         if found is None:
             return None
         interest, score, rivals = found
