@@ -7,15 +7,31 @@ masks, so a bug in candidate generation shows up as a violation.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from matching.engine import Proposal
 from matching.profiles import HistoryEntry, HostProfile, NewcomerProfile
 from matching.unseen import HeldOutWords
 
-__all__ = ["Evaluation", "UnseenEvaluation", "evaluate", "evaluate_unseen", "hard_rule_violations"]
+if TYPE_CHECKING:
+    from matching.normalizer import InterestNormalizer
+
+__all__ = [
+    "READINGS",
+    "Evaluation",
+    "UnseenEvaluation",
+    "evaluate",
+    "evaluate_unseen",
+    "hard_rule_violations",
+    "reading",
+]
+
+# How an interest word was read, against the interest it stands for: as that interest, as
+# a neighbouring one (one broader than the other, or both under the same broader interest),
+# as another interest, or not at all.
+READINGS: tuple[str, ...] = ("right", "neighbour", "other", "not understood")
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,8 @@ class UnseenEvaluation:
     assigned_to_planted: float
     violations: int
     per_run: tuple[Evaluation, ...] = ()
+    # Reading (one of ``READINGS``) -> how many of the pools' interest words were read so.
+    readings: Mapping[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, float | int]:
         """The averaged figures as a plain dict."""
@@ -142,6 +160,42 @@ class UnseenEvaluation:
         }
 
 
+def reading(normalizer: InterestNormalizer, word: str, meant: str) -> str:
+    """How ``normalizer`` reads an interest ``word`` written for the interest ``meant``.
+
+    One of ``READINGS``; a word read as several interests counts as right when one of them
+    is the meant one.
+    """
+    taxonomy = normalizer.taxonomy
+    found = [n.canonical_id for n in normalizer.normalize([word]) if n.canonical_id]
+    if meant in found:
+        return "right"
+    if not found:
+        return "not understood"
+    meant_up = set(taxonomy.ancestors(meant))
+    for interest in found:
+        up = set(taxonomy.ancestors(interest))
+        if interest in meant_up or meant in up or meant_up & up:
+            return "neighbour"
+    return "other"
+
+
+def _relabelled(
+    normalizer: InterestNormalizer,
+    person: HostProfile | NewcomerProfile,
+    intended: Mapping[str, Sequence[str]],
+    wanted: Collection[str],
+    readings: Counter[str],
+) -> tuple[str, ...]:
+    """A person's interest words, those read in a ``wanted`` way replaced by their label."""
+    out: list[str] = []
+    for meant, word in zip(intended[person.id], person.interests, strict=True):
+        read = reading(normalizer, word, meant)
+        readings[read] += 1
+        out.append(normalizer.taxonomy[meant].label("sv") if read in wanted else word)
+    return tuple(out)
+
+
 def evaluate_unseen(
     held_out: HeldOutWords,
     folds: Sequence[int],
@@ -150,6 +204,7 @@ def evaluate_unseen(
     n_newcomers: int = 150,
     n_hosts: int = 250,
     oracle: bool = False,
+    relabel: Collection[str] = (),
     **propose_options: Any,
 ) -> UnseenEvaluation:
     """Propose on pools worded only with held-out words, one normaliser per fold.
@@ -157,26 +212,31 @@ def evaluate_unseen(
     For each fold the fold's words (and every taxonomy term that stems the same) are taken
     out of the taxonomy, so no profile word is a listed term. ``oracle`` replaces every
     interest word by its interest's Swedish label: what a perfect normaliser would reach.
+    ``relabel`` replaces only the words read in one of the given ``READINGS``: with
+    ``("other", "not understood")`` the figures say what reading those words right would
+    be worth. The result counts how every interest word was read.
     """
     from matching.engine import propose
     from matching.normalizer import InterestNormalizer
-    from matching.taxonomy import taxonomy
     from matching.unseen import generate_unseen
 
     runs: list[Evaluation] = []
+    readings: Counter[str] = Counter()
     for fold in folds:
         excluded = tuple(w for words in held_out.folds[fold].values() for w in words)
         normalizer = InterestNormalizer(exclude_terms=excluded).fit()
         for seed in seeds:
             pool = generate_unseen(held_out, fold, seed, n_newcomers=n_newcomers, n_hosts=n_hosts)
-            hosts, newcomers = pool.hosts, pool.newcomers
-            if oracle:
-                label = {i.id: i.label("sv") for i in taxonomy()}
-                meant = pool.intended
-                hosts = [replace(h, interests=tuple(label[i] for i in meant[h.id])) for h in hosts]
-                newcomers = [
-                    replace(n, interests=tuple(label[i] for i in meant[n.id])) for n in newcomers
-                ]
+
+            wanted = set(READINGS) if oracle else set(relabel)
+            hosts = [
+                replace(h, interests=_relabelled(normalizer, h, pool.intended, wanted, readings))
+                for h in pool.hosts
+            ]
+            newcomers = [
+                replace(n, interests=_relabelled(normalizer, n, pool.intended, wanted, readings))
+                for n in pool.newcomers
+            ]
             proposals = propose(hosts, newcomers, normalizer=normalizer, **propose_options)
             runs.append(evaluate(proposals, pool.truth, hosts, newcomers))
 
@@ -191,4 +251,5 @@ def evaluate_unseen(
         assigned_to_planted=mean(r.assigned_to_planted for r in runs),
         violations=sum(r.violations for r in runs),
         per_run=tuple(runs),
+        readings={r: readings[r] for r in READINGS},
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from matching.evaluation import evaluate_unseen
-from matching.normalizer import InterestNormalizer
+from matching.evaluation import evaluate_unseen, reading
+from matching.normalizer import InterestNormalizer, default_normalizer
 from matching.text import clean
 from matching.unseen import generate_unseen, load_held_out
 
@@ -61,3 +61,28 @@ def test_unseen_wording_fast_version() -> None:
     assert result.recall_at_1 >= 0.76
     assert result.recall_at_3 >= 0.88
     assert result.assigned_to_planted >= 0.76
+
+
+def test_each_interest_word_is_read_right_as_a_neighbour_as_another_or_not_at_all() -> None:
+    normalizer = default_normalizer()
+    assert reading(normalizer, "fotboll", "football") == "right"
+    # Cross-country skiing is one of the kinds of skiing.
+    assert reading(normalizer, "längdskidåkning", "skiing") == "neighbour"
+    assert reading(normalizer, "fotboll", "knitting") == "other"
+    assert reading(normalizer, "qwxzzk", "knitting") == "not understood"
+
+
+def test_the_evaluation_shows_what_reading_the_misread_words_right_is_worth() -> None:
+    size = {"n_newcomers": 60, "n_hosts": 100}
+    plain = evaluate_unseen(HELD_OUT, folds=(1,), seeds=(4,), **size)
+    repaired = evaluate_unseen(
+        HELD_OUT, folds=(1,), seeds=(4,), relabel=("other", "not understood"), **size
+    )
+    pool = generate_unseen(HELD_OUT, 1, seed=4, **size)
+    words = sum(len(p.interests) for p in [*pool.hosts, *pool.newcomers])
+    # Every interest word is counted once, as read before any relabelling.
+    assert sum(plain.readings.values()) == words
+    assert repaired.readings == plain.readings
+    assert plain.readings["other"] > 0 and plain.readings["not understood"] > 0
+    assert plain.readings["right"] > words / 2
+    assert repaired.recall_at_1 > plain.recall_at_1
