@@ -298,6 +298,7 @@ def register_template_helpers(app: Flask) -> None:
         ("coordinator.outbox", _l("E-post")),
         ("coordinator.figures", _l("Siffror")),
         ("coordinator.weights", _l("Matchningens vikter")),
+        ("coordinator.words", _l("Matchningens ord")),
         ("admin.users", _l("Konton")),
         ("admin.audit_log", _l("Logg")),
     ]

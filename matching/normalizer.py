@@ -249,6 +249,9 @@ class InterestNormalizer(BaseEstimator):
     exclude_terms:
         Words to leave out of the taxonomy's terms (with every term that stems the same),
         for measuring how the normaliser copes with wording it has never seen. Labels stay.
+    taught_terms:
+        ``(word, interest id)`` pairs that coordinators taught: read as if the taxonomy
+        listed them, and before its own terms, so a taught word wins over a listed one.
     """
 
     def __init__(
@@ -259,6 +262,7 @@ class InterestNormalizer(BaseEstimator):
         cache_size: int = 200_000,
         exclude_terms: tuple[str, ...] = (),
         spelling: bool = True,
+        taught_terms: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.taxonomy_path = taxonomy_path
         self.fuzzy = fuzzy
@@ -266,6 +270,7 @@ class InterestNormalizer(BaseEstimator):
         self.cache_size = cache_size
         self.spelling = spelling
         self.exclude_terms = exclude_terms
+        self.taught_terms = taught_terms
 
     # ------------------------------------------------------------------ fitting
 
@@ -294,11 +299,22 @@ class InterestNormalizer(BaseEstimator):
         # Folded key -> the forms (as written, with å/ä/ö) that give it.
         spelled: dict[str, set[str]] = {}
         excluded = {stem_phrase(deaccent(clean(w))) for w in self.exclude_terms}
-        for interest in tax:
-            forms = [
-                *interest.labels.values(),
-                *(t for t in interest.terms if stem_phrase(deaccent(clean(t))) not in excluded),
-            ]
+        taught: dict[str, list[str]] = {}
+        for word, interest_id in self.taught_terms:
+            if interest_id not in tax:
+                raise ValueError(f"taught word {word!r}: no interest {interest_id!r}")
+            taught.setdefault(interest_id, []).append(word)
+        listed = [
+            (
+                interest,
+                [
+                    *interest.labels.values(),
+                    *(t for t in interest.terms if stem_phrase(deaccent(clean(t))) not in excluded),
+                ],
+            )
+            for interest in tax
+        ]
+        for interest, forms in [*((tax[i], words) for i, words in taught.items()), *listed]:
             for form in forms:
                 cleaned = clean(form)
                 add(cleaned, interest.id, 1.0)

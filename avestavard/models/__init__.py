@@ -4,6 +4,7 @@ from avestavard.models import letters as letters  # welcome letters
 from avestavard.models import matches as matches  # matches
 from avestavard.models import notes as notes  # coordinators' notes on a person
 from avestavard.models import search as search  # folded search keys
+from avestavard.models import vocabulary as vocabulary  # words coordinators taught the matcher
 from avestavard.models import weights as weights  # the matcher's weights
 from avestavard.models.audit import AuditAction, AuditEvent
 from avestavard.models.base import Base, utcnow

@@ -88,6 +88,8 @@ class AuditAction(enum.StrEnum):
     WEIGHTS_REFIT = "weights-refit"
     WEIGHTS_RESET = "weights-reset"
     VIEW_WEIGHTS = "view-weights"
+    WORD_TAUGHT = "word-taught"
+    WORD_FORGOTTEN = "word-forgotten"
 
     def label(self, locale: str = "sv") -> str:
         """What the action is called in the interface, in Swedish or English."""
@@ -179,6 +181,8 @@ AUDIT_ACTION_LABELS: dict[AuditAction, tuple[str, str]] = {
         "Reset the matching weights",
     ),
     AuditAction.VIEW_WEIGHTS: ("Visade matchningens vikter", "Viewed the matching weights"),
+    AuditAction.WORD_TAUGHT: ("Lärde matchningen ett ord", "Taught the matcher a word"),
+    AuditAction.WORD_FORGOTTEN: ("Tog bort ett inlärt ord", "Removed a taught word"),
 }
 
 

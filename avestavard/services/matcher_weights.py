@@ -38,6 +38,7 @@ from avestavard.models.weights import MatcherWeights, WeightsSource
 from avestavard.services import audit, matching_adapter
 from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import require_coordinator
+from avestavard.services.vocabulary import matcher_normalizer
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def refit_weights(
         seen=in_use,
         min_decisions=settings.min_decisions,
         now=now,
+        normalizer=matcher_normalizer(session),
     )
     row = MatcherWeights(
         weights=learned.as_mapping(),

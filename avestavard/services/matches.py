@@ -63,6 +63,7 @@ from avestavard.services.mail import (
     queue_templated_mail,
 )
 from avestavard.services.paging import Paged, clamp_page
+from avestavard.services.vocabulary import matcher_normalizer
 
 ANSWER_SALT = "avestavard.match-answer"
 FOLLOW_UP_SALT = "avestavard.match-follow-up"
@@ -464,6 +465,7 @@ def to_match(
         )
     }
     areas = matching_adapter.known_areas(session)
+    normalizer = matcher_normalizer(session)
     rows = []
     for newcomer in newcomers:
         own = by_newcomer.get(newcomer.id, [])
@@ -476,7 +478,9 @@ def to_match(
                 alternatives=own[1:],
                 declined_by=declined_by.get(newcomer.id, []),
                 wishes=(
-                    matching_adapter.wish_outcomes(newcomer, own[0].host, areas) if own else []
+                    matching_adapter.wish_outcomes(normalizer, newcomer, own[0].host, areas)
+                    if own
+                    else []
                 ),
                 names=names,
             )

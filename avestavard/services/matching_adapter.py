@@ -24,6 +24,7 @@ from avestavard.models.matches import (
     MatchState,
     ProposalStatus,
 )
+from avestavard.services.vocabulary import matcher_normalizer
 
 Decision = Literal["rejected", "declined", "ended"]
 
@@ -181,6 +182,7 @@ def compute_proposals(
         history=history,
         top_k=top_k,
         weights=weights,
+        normalizer=matcher_normalizer(session),
     )
     result = []
     for proposal in proposals:
@@ -213,16 +215,19 @@ def known_areas(session: Session) -> list[str]:
 
 
 def wish_outcomes(
-    newcomer: Newcomer, host: Host, areas: Sequence[str] = ()
+    normalizer: matching.InterestNormalizer,
+    newcomer: Newcomer,
+    host: Host,
+    areas: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
     """The newcomer's wishes, clause by clause as written, with how each reads for this host.
 
     The status is ``met``, ``not_met`` or ``not_understood`` (read it yourself); ``areas``
-    are the area names a wish may mention.
+    are the area names a wish may mention; ``normalizer`` is the matcher's
+    (:func:`avestavard.services.vocabulary.matcher_normalizer`).
     """
     if not (newcomer.wishes or "").strip():
         return []
-    normalizer = matching.default_normalizer()
     tax = normalizer.taxonomy
     interests: set[str] = set()
     for item in normalizer.normalize(host.interests_raw or ()):

@@ -47,7 +47,8 @@ from avestavard.services.i18n import translate as _
 from avestavard.services.link_settings import LinkSettings
 from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
 from avestavard.services.notes import note_record, notes_of
-from matching import default_normalizer, taxonomy
+from avestavard.services.vocabulary import matcher_normalizer
+from matching import taxonomy
 
 PersonKind = Literal["host", "newcomer"]
 
@@ -140,16 +141,17 @@ class InterestMatch:
     confidence: float
 
 
-def normalize_interests(words: Sequence[str]) -> list[InterestMatch]:
+def normalize_interests(session: Session, words: Sequence[str]) -> list[InterestMatch]:
     """Map free words to canonical interests with the matcher's own normaliser.
 
-    The same normaliser the matcher uses (``matching.default_normalizer``), so a profile means
-    the same to both. Words it does not recognise come back with ``slug=None``; they stay in
-    the person's own words (``interests_raw``) all the same.
+    The same normaliser the matcher uses (:func:`avestavard.services.vocabulary.
+    matcher_normalizer`, with the words coordinators taught), so a profile means the same to
+    both. Words it does not recognise come back with ``slug=None``; they stay in the person's
+    own words (``interests_raw``) all the same.
     """
     return [
         InterestMatch(raw=result.raw, slug=result.canonical_id, confidence=result.confidence)
-        for result in default_normalizer().normalize(list(words))
+        for result in matcher_normalizer(session).normalize(list(words))
     ]
 
 
@@ -177,7 +179,7 @@ def set_interests(session: Session, person: Host | Newcomer, words: Sequence[str
     words = split_interest_words(list(words))
     person.interests_raw = words
     best: dict[str, InterestMatch] = {}
-    for match in normalize_interests(words):
+    for match in normalize_interests(session, words):
         if match.slug and (
             match.slug not in best or match.confidence > best[match.slug].confidence
         ):

@@ -29,7 +29,8 @@ from avestavard.models.letters import LetterHousehold, Resident
 from avestavard.models.search import SearchToken
 from avestavard.services.audit import Actor, record
 from avestavard.services.authorization import require_coordinator
-from matching import default_normalizer
+from avestavard.services.vocabulary import matcher_normalizer
+from matching import InterestNormalizer, default_normalizer
 
 SearchKind = Literal["host", "newcomer", "household"]
 KINDS: tuple[SearchKind, ...] = ("host", "newcomer", "household")
@@ -74,9 +75,9 @@ def phone_digits(text: str | None, region: str = "SE") -> str | None:
     return number.lstrip("+") if number else None
 
 
-def interest_ids(words: Iterable[str]) -> set[str]:
+def interest_ids(words: Iterable[str], normalizer: InterestNormalizer) -> set[str]:
     """The taxonomy ids the matcher's normaliser reads in the words (synonyms included)."""
-    found = default_normalizer().normalize([w for w in words if w and w.strip()])
+    found = normalizer.normalize([w for w in words if w and w.strip()])
     return {item.canonical_id for item in found if item.canonical_id and not item.sensitive}
 
 
@@ -94,14 +95,16 @@ def person_tokens(
     area: str | None,
     interests_raw: Sequence[str] | None,
     street: str | None = None,
+    *,
+    normalizer: InterestNormalizer,
 ) -> set[str]:
-    """Every search key of one host or newcomer."""
+    """Every search key of one host or newcomer; ``normalizer`` reads the interests."""
     tokens = set(fold_words(name)) | set(_email_tokens(email)) | set(fold_words(area))
     tokens |= set(fold_words(street))
     digits = phone_digits(phone)
     if digits:
         tokens.add(digits)
-    tokens |= {INTEREST_PREFIX + i for i in interest_ids(interests_raw or [])}
+    tokens |= {INTEREST_PREFIX + i for i in interest_ids(interests_raw or [], normalizer)}
     return {t[:120] for t in tokens if t}
 
 
@@ -142,12 +145,14 @@ def write_tokens(connection: Connection, kind: str, keyed: dict[int, set[str]]) 
         connection.execute(insert(SearchToken), rows)
 
 
-def host_keys(host: Host) -> set[str]:
+def host_keys(host: Host, normalizer: InterestNormalizer) -> set[str]:
     """The search keys of a host as it is now."""
-    return person_tokens(host.name, host.email, host.phone, host.area, host.interests_raw)
+    return person_tokens(
+        host.name, host.email, host.phone, host.area, host.interests_raw, normalizer=normalizer
+    )
 
 
-def newcomer_keys(newcomer: Newcomer) -> set[str]:
+def newcomer_keys(newcomer: Newcomer, normalizer: InterestNormalizer) -> set[str]:
     """The search keys of a newcomer as it is now (their street address included)."""
     return person_tokens(
         newcomer.name,
@@ -156,6 +161,7 @@ def newcomer_keys(newcomer: Newcomer) -> set[str]:
         newcomer.area,
         newcomer.interests_raw,
         newcomer.street_address,
+        normalizer=normalizer,
     )
 
 
@@ -195,11 +201,18 @@ def _after_flush(session: Session, _context: Any) -> None:
     newcomers: dict[int, set[str]] = {}
     households: set[int] = set()
     gone: dict[str, set[int]] = defaultdict(set)
-    for obj in [*session.new, *session.dirty]:
+    changed = [*session.new, *session.dirty]
+    # Interests are read as the matcher reads them, taught words included (read once).
+    normalizer = (
+        matcher_normalizer(session.connection())
+        if any(isinstance(obj, Host | Newcomer) for obj in changed)
+        else default_normalizer()
+    )
+    for obj in changed:
         if isinstance(obj, Host) and obj.id is not None:
-            hosts[obj.id] = host_keys(obj)
+            hosts[obj.id] = host_keys(obj, normalizer)
         elif isinstance(obj, Newcomer) and obj.id is not None:
-            newcomers[obj.id] = newcomer_keys(obj)
+            newcomers[obj.id] = newcomer_keys(obj, normalizer)
         elif isinstance(obj, LetterHousehold) and obj.id is not None:
             households.add(obj.id)
         elif isinstance(obj, Resident) and obj.household_id is not None:
@@ -233,8 +246,16 @@ def install_search_key_maintenance() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
-def rebuild_search_keys(connection: Connection) -> int:
-    """Write the keys of every host, newcomer and household again; returns the people written."""
+def rebuild_search_keys(
+    connection: Connection, normalizer: InterestNormalizer | None = None
+) -> int:
+    """Write the keys of every host, newcomer and household again; returns the people written.
+
+    ``normalizer`` reads the interests: the matcher's (:func:`avestavard.services.vocabulary.
+    matcher_normalizer`), or the shipped taxonomy's alone when None (a migration, before any
+    word is taught).
+    """
+    normalizer = normalizer or default_normalizer()
     total = 0
     connection.execute(delete(SearchToken))
     for model, kind in ((Host, "host"), (Newcomer, "newcomer")):
@@ -245,7 +266,13 @@ def rebuild_search_keys(connection: Connection) -> int:
         for row in connection.execute(select(*columns)):
             values: list[Any] = list(row)
             keyed[int(values[0])] = person_tokens(
-                values[1], values[2], values[3], values[4], values[5], *values[6:]
+                values[1],
+                values[2],
+                values[3],
+                values[4],
+                values[5],
+                *values[6:],
+                normalizer=normalizer,
             )
             if len(keyed) >= 1000:
                 write_tokens(connection, kind, keyed)
@@ -296,7 +323,7 @@ def _typo_prefixes(word: str) -> set[str]:
     return {v[:PREFIX_LENGTH] for v in variants if len(v) >= 2}
 
 
-def parse_query(text: str) -> list[QueryWord]:
+def parse_query(text: str, normalizer: InterestNormalizer) -> list[QueryWord]:
     """The query as words: a phone number in any formatting is one word, so is an email."""
     text = (text or "").strip()[:200]
     digits = phone_digits(text)
@@ -309,7 +336,7 @@ def parse_query(text: str) -> list[QueryWord]:
             words.append(QueryWord(folded, frozenset({folded}), frozenset()))
             continue
         for word in fold_words(raw):
-            exact = {word} | {INTEREST_PREFIX + i for i in interest_ids([raw, word])}
+            exact = {word} | {INTEREST_PREFIX + i for i in interest_ids([raw, word], normalizer)}
             prefixes = _typo_prefixes(word) if len(word) >= 2 else {word}
             words.append(QueryWord(word, frozenset(exact), frozenset(prefixes)))
     return words
@@ -344,7 +371,7 @@ def search(
 
     Two bounded queries find and describe the candidates; one query per kind loads the hits.
     """
-    words = parse_query(text)
+    words = parse_query(text, matcher_normalizer(session))
     if not words or not kinds:
         return []
     exact = set().union(*(w.exact for w in words))

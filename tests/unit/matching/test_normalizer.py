@@ -565,3 +565,24 @@ def test_a_misspelt_unknown_word_is_read_as_the_word_it_misspells() -> None:
 )
 def test_clubs_events_and_places_name_their_pastime(word: str, expected: str) -> None:
     assert ids(word) == {expected}
+
+
+def test_taught_words_win_over_the_taxonomy_and_are_read_inflected_and_in_compounds() -> None:
+    plain = default_normalizer()
+    assert plain.normalize(["Krylbo IF"])[0].canonical_id is None
+    assert plain.normalize(["kort"])[0].canonical_id == "card_games"
+    taught = InterestNormalizer(
+        taught_terms=(("Krylbo IF", "football"), ("kort", "gym"), ("kyrkokör", "choir"))
+    ).fit()
+    assert taught.normalize(["krylbo if"])[0].canonical_id == "football"
+    # A taught word wins over a listed term ("kort" is the gym card here, not cards).
+    assert taught.normalize(["kort"])[0].canonical_id == "gym"
+    for word in ("kyrkokörerna", "sommarkyrkokör", "kyrkokörsresa"):
+        assert [n.canonical_id for n in taught.normalize([word])] == ["choir"], word
+    # Everything else reads as before.
+    assert taught.normalize(["kortspel"])[0].canonical_id == "card_games"
+
+
+def test_a_word_taught_as_an_interest_the_taxonomy_lacks_is_refused() -> None:
+    with pytest.raises(ValueError, match="no interest 'quidditch'"):
+        InterestNormalizer(taught_terms=(("kvastboll", "quidditch"),)).fit()

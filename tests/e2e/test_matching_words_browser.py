@@ -1,0 +1,49 @@
+"""Matchningens ord in Chromium: a coordinator follows a word's link to the form, teaches it by
+keyboard, and the page stays axe-clean and fits a 390 px phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.conftest import PASSWORD, axe_violations, format_violations
+from tests.integration.test_matching_words import _people, _slugs
+
+pytestmark = pytest.mark.browser
+
+
+def test_teaching_a_word_in_chromium(
+    app: Flask, live_server: Any, page: Any, make_user: Any
+) -> None:
+    ids = _people(app)
+    user = make_user("coordinator")
+    base = live_server.url
+    page.goto(f"{base}/login")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{base}/coordinator")
+    page.get_by_role("link", name="Matchningens ord").click()
+    assert page.locator("h1").inner_text() == "Matchningens ord"
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)
+
+    first = page.locator("#unread-words tbody tr").first
+    assert first.locator("th").inner_text() == "Krylbo IF"
+    first.get_by_role("link", name="Lär matchningen ”Krylbo IF”").click()
+    assert page.locator("#word").input_value() == "Krylbo IF"
+    page.locator("#interest").focus()
+    page.keyboard.type("Fotboll")
+    assert page.locator("#interest").input_value() == "football"
+    page.get_by_role("button", name="Lär matchningen ordet").press("Enter")
+    page.wait_for_url(f"{base}/coordinator/matching-words")
+    assert "Matchningen läser nu ”Krylbo IF” som fotboll." in page.locator("main").inner_text()
+    assert page.locator("#taught-words tbody tr th").all_inner_texts() == ["Krylbo IF"]
+    assert "football" in _slugs(app, ids["lena"])
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

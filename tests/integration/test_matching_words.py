@@ -1,0 +1,209 @@
+"""Matchningens ord: coordinators see the profile words the matcher cannot read and teach it
+what they mean; the profiles and the proposals read a taught word at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from avestavard.extensions import db
+from avestavard.models import AuditEvent, Host, HostStatus, HouseholdType, Newcomer, NewcomerStatus
+from avestavard.models.vocabulary import TaughtWord
+from avestavard.services import matching_adapter
+from avestavard.services.profiles import set_interests
+from avestavard.services.search import search
+from avestavard.services.vocabulary import matcher_normalizer
+from tests.conftest import csrf_token_from
+
+PAGE = "/coordinator/matching-words"
+CONFIRMED = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _people(app: Flask) -> dict[str, int]:
+    """Two hosts and a newcomer who wrote the local club's name, and a host who did not."""
+    with app.app_context():
+        people: dict[str, Any] = {
+            "lena": Host(name="Lena Berg", languages=["sv"], capacity=1),
+            "olle": Host(name="Olle Ek", languages=["sv"], capacity=1),
+            "siv": Host(name="Siv Al", languages=["sv"], capacity=1),
+            "amir": Newcomer(
+                name="Amir Said",
+                languages=["sv"],
+                status=NewcomerStatus.WAITING,
+                registered_at=CONFIRMED,
+                confirmed_at=CONFIRMED,
+                privacy_notice_version="2026-11-01",
+            ),
+        }
+        words = {
+            "lena": ["Krylbo IF", "svampplockning"],
+            "olle": ["stickning", "svampplockning"],
+            "siv": ["Jularbodagarna", "Krylbo IF"],
+            "amir": ["krylbo if", "Jularbodagarna"],
+        }
+        for key, person in people.items():
+            person.birth_year = 1980
+            person.area = "Krylbo"
+            person.household = HouseholdType.SINGLE
+            if isinstance(person, Host):
+                person.status = HostStatus.ACTIVE
+            db.session.add(person)
+            set_interests(db.session, person, words[key])
+        db.session.commit()
+        return {key: person.id for key, person in people.items()}
+
+
+def _slugs(app: Flask, host_id: int) -> set[str]:
+    with app.app_context():
+        host = db.session.get(Host, host_id)
+        assert host is not None
+        return {link.interest.slug for link in host.interests}
+
+
+def _found(app: Flask, text: str) -> set[str]:
+    """Who the coordinators' search box finds for ``text``."""
+    with app.app_context():
+        return {hit.record.name for hit in search(db.session, text)}
+
+
+def _shared_interests(app: Flask, newcomer_id: int, host_id: int) -> set[str]:
+    """The interests the matcher's reasons name for this pair."""
+    with app.app_context():
+        for proposal in matching_adapter.compute_proposals(db.session, top_k=3):
+            if proposal.newcomer_id != newcomer_id:
+                continue
+            for candidate in proposal.candidates:
+                if candidate.host_id == host_id:
+                    return {
+                        str(item["id"])
+                        for code in candidate.reason_codes
+                        if code["code"] == "shared_interests"
+                        for item in code["params"]["items"]
+                    }
+    return set()
+
+
+def test_coordinators_see_the_unread_words_and_teach_one(
+    app: Flask, coordinator_client: FlaskClient
+) -> None:
+    ids = _people(app)
+    assert "football" not in _slugs(app, ids["lena"])
+    assert "football" not in _shared_interests(app, ids["amir"], ids["lena"])
+    assert _found(app, "fotboll") == set()
+
+    page = coordinator_client.get(PAGE)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'href="{PAGE}"' in html  # in the menu
+    table = html.split('id="unread-words"', 1)[1].split("</table>", 1)[0]
+    # Most used first: the club's name by three people, as most of them wrote it; the
+    # festival is only guessed (wrongly) by its letters. Words it reads are not listed.
+    rows = table.split("<tr>")[2:]
+    assert "Krylbo IF" in rows[0] and "<td>3</td>" in rows[0] and "förstås inte" in rows[0]
+    assert "Jularbodagarna" in rows[1] and "gissas som hundar" in rows[1]
+    assert "svampplockning" not in table and "stickning" not in table
+    assert "Lena" not in table and "Amir" not in table  # words and counts, never names
+    assert f'href="{PAGE}?word=Krylbo+IF#teach"' in table
+
+    prefilled = coordinator_client.get(f"{PAGE}?word=Krylbo+IF").get_data(as_text=True)
+    assert 'value="Krylbo IF"' in prefilled
+
+    # Without the CSRF token nothing is taught.
+    refused = coordinator_client.post(PAGE, data={"word": "krylbo if", "interest": "football"})
+    assert refused.status_code == 400
+    token = csrf_token_from(html)
+    # Taught twice, in other spacing and case: still one word, as last typed.
+    for typed in ("krylbo  if", "Krylbo IF"):
+        done = coordinator_client.post(
+            PAGE, data={"word": typed, "interest": "football", "csrf_token": token}
+        )
+        assert done.status_code == 302
+    after = coordinator_client.get(PAGE).get_data(as_text=True)
+    assert "Matchningen läser nu ”Krylbo IF” som fotboll." in after
+    taught = after.split('id="taught-words"', 1)[1].split("</table>", 1)[0]
+    assert "Krylbo IF" in taught and "Fotboll" in taught
+    assert "Krylbo IF" not in after.split('id="unread-words"', 1)[1].split("</table>", 1)[0]
+
+    # The profiles that have the word are read again, and the matcher reads it too, also
+    # inside a longer word.
+    assert "football" in _slugs(app, ids["lena"])
+    assert "football" in _shared_interests(app, ids["amir"], ids["lena"])
+    # The search box reads interests the same way: "fotboll" finds who wrote the club.
+    assert _found(app, "fotboll") == {"Lena Berg", "Siv Al", "Amir Said"}
+    with app.app_context():
+        normalizer = matcher_normalizer(db.session)
+        assert normalizer.normalize(["Krylbo IF-matcher"])[0].canonical_id == "football"
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "word-taught")
+        ).all()
+        row = db.session.scalars(select(TaughtWord)).one()
+        assert (row.word, row.cleaned) == ("Krylbo IF", "krylbo if")
+        assert [e.subject_id for e in events] == [row.id, row.id]
+        assert row.taught_by_id == events[0].actor_id
+
+    # Removed again: read as before.
+    removed = coordinator_client.post(
+        f"{PAGE}/{row.id}/remove", data={"csrf_token": csrf_token_from(after)}
+    )
+    assert removed.status_code == 302
+    assert "football" not in _slugs(app, ids["lena"])
+    assert _found(app, "fotboll") == set()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TaughtWord)) == 0
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "word-forgotten")
+            )
+            == 1
+        )
+
+
+def test_a_word_taught_wrongly_is_refused_with_what_was_typed_kept(
+    app: Flask, coordinator_client: FlaskClient
+) -> None:
+    token = csrf_token_from(coordinator_client.get(PAGE).get_data(as_text=True))
+    cases: list[tuple[dict[str, str], str, str]] = [
+        ({"word": "Sörbo", "interest": ""}, "interest", "Välj vilket intresse ordet betyder."),
+        ({"word": "", "interest": "football"}, "word", "Skriv ordet."),
+        ({"word": "!!", "interest": "football"}, "word", "Skriv ett ord med bokstäver."),
+        # Not an interest, or a sensitive one: never taught.
+        ({"word": "Sörbo", "interest": "no_such_thing"}, "interest", "Välj ett intresse i listan."),
+        ({"word": "Sörbo", "interest": "faith"}, "interest", "Välj ett intresse i listan."),
+        ({"word": "x" * 81, "interest": "football"}, "word", "Högst 80 tecken."),
+    ]
+    for data, field, message in cases:
+        response = coordinator_client.post(PAGE, data={**data, "csrf_token": token})
+        assert response.status_code == 400, data
+        html = response.get_data(as_text=True)
+        assert f'<p class="error" id="{field}-error">{message}</p>' in html, data
+        if data["word"]:
+            assert f'value="{data["word"]}"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TaughtWord)) == 0
+
+
+def test_the_page_speaks_english_and_hosts_cannot_use_it(
+    app: Flask, coordinator_client: FlaskClient, client: FlaskClient, make_user: Any
+) -> None:
+    _people(app)
+    english = coordinator_client.get(f"{PAGE}?lang=en").get_data(as_text=True)
+    assert "Matching words" in english and "not understood" in english
+    assert "Teach the matcher the word" in english
+    coordinator_client.post("/logout", data={"csrf_token": csrf_token_from(english)})
+
+    from tests.conftest import login
+
+    user = make_user("host", email="varden@example.org")
+    assert login(client, user.email).status_code == 302
+    assert client.get(PAGE).status_code in (403, 404)
+    token = csrf_token_from(client.get("/host/").get_data(as_text=True))
+    refused = client.post(PAGE, data={"word": "hoj", "interest": "dogs", "csrf_token": token})
+    assert refused.status_code in (403, 404)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TaughtWord)) == 0
