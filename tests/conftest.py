@@ -235,6 +235,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+def log_in_browser(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the real form in the browser; fails when the login page stays."""
+    page.goto(f"{base}/login")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+    assert not page.url.split("?", 1)[0].endswith("/login"), f"{email} could not log in"
+
+
 @dataclass
 class LiveServer:
     """The app served over real HTTP on a loopback port."""

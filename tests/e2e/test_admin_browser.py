@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import avestavard.auth.password  # noqa: F401  (registers /password/<token> until the app does)
-from tests.conftest import PASSWORD, axe_violations, format_violations
+from tests.conftest import axe_violations, format_violations, log_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -21,21 +21,13 @@ def assert_accessible(page) -> None:
     assert violations == [], format_violations(violations)
 
 
-def log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(password)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{base}/coordinator/")
-
-
 def test_administrator_creates_an_account_and_its_owner_sets_the_password(
     live_server, page, browser, make_user
 ):
     base = live_server.url
     make_user("admin", email="anna.admin@avesta.example", name="Anna Admin")
     make_user("coordinator", email="kim@avesta.example", name="Kim Lind")
-    log_in(page, base, "anna.admin@avesta.example")
+    log_in_browser(page, base, "anna.admin@avesta.example")
 
     page.get_by_role("link", name="Konton").click()
     page.wait_for_url(f"{base}/admin/users")
@@ -93,7 +85,7 @@ def test_administrator_creates_an_account_and_its_owner_sets_the_password(
         eva.get_by_role("button", name="Spara lösenordet").click()
         eva.wait_for_url(f"{base}/login")
         assert "Ditt lösenord är sparat" in eva.locator(".flashes").inner_text()
-        log_in(eva, base, "eva.ek@avesta.example", NEW_PASSWORD)
+        log_in_browser(eva, base, "eva.ek@avesta.example", NEW_PASSWORD)
         # The link is spent.
         eva.goto(base + urlsplit(link).path)
         assert eva.get_by_role("heading", level=1).inner_text() == "Länken fungerar inte"
@@ -105,7 +97,7 @@ def test_administrator_creates_an_account_and_its_owner_sets_the_password(
 def test_a_coordinator_opens_a_persons_log_and_the_new_newcomer_form(live_server, page, make_user):
     base = live_server.url
     make_user("coordinator", email="samordnare@avesta.example")
-    log_in(page, base, "samordnare@avesta.example")
+    log_in_browser(page, base, "samordnare@avesta.example")
     page.goto(f"{base}/coordinator/newcomers/new")
     assert page.get_by_role("heading", level=1).inner_text() == "Ny nyinflyttad"
     assert_accessible(page)

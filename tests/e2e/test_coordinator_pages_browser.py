@@ -34,7 +34,7 @@ from avestavard.services.profiles import (
     create_host_account,
     save_host_interview,
 )
-from tests.conftest import PASSWORD, axe_violations, format_violations
+from tests.conftest import axe_violations, format_violations, log_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -205,15 +205,6 @@ def build_world(app: Flask, smtp: tuple[str, int]) -> World:
 # --------------------------------------------------------------------------- helpers
 
 
-def log_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
-    """Log in through the real form."""
-    page.goto(f"{base}/login")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(password)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_load_state()
-
-
 @dataclass
 class Audit:
     """axe-core results per page, reported together so one run shows every problem."""
@@ -247,7 +238,7 @@ def world(app: Flask, make_user: Any, live_server: Any, troubled_smtp: Any) -> W
 def test_coordinator_pages_pass_axe(live_server, page, world):
     base = live_server.url
     audit = Audit({})
-    log_in(page, base, COORDINATOR)
+    log_in_browser(page, base, COORDINATOR)
 
     page.goto(f"{base}/coordinator/")
     assert "Karin Berg" in page.locator("main").inner_text()
@@ -340,7 +331,7 @@ def test_host_sets_a_password_and_uses_their_pages(live_server, page, world):
     page.get_by_role("button", name="Spara lösenordet").click()
     page.wait_for_url("**/login")
 
-    log_in(page, base, "karin.berg@avesta.example", HOST_PASSWORD)
+    log_in_browser(page, base, "karin.berg@avesta.example", HOST_PASSWORD)
     page.goto(f"{base}/host/")
     audit.check(page, "host start page")
     page.goto(f"{base}/host/profile")
@@ -360,7 +351,7 @@ def test_host_sets_a_password_and_uses_their_pages(live_server, page, world):
 
 def test_a_proposal_is_approved_with_the_keyboard_alone(app, live_server, page, world):
     base = live_server.url
-    log_in(page, base, COORDINATOR)
+    log_in_browser(page, base, COORDINATOR)
     page.goto(f"{base}/coordinator/to-match")
     with app.app_context():
         proposal = db.session.scalar(

@@ -14,7 +14,7 @@ import pytest
 from avestavard.extensions import db
 from avestavard.models import utcnow
 from avestavard.services import matches as service
-from tests.conftest import PASSWORD, axe_violations, format_violations
+from tests.conftest import axe_violations, format_violations, log_in_browser
 from tests.integration.letters_support import HEADER, import_bytes, personal_number
 from tests.integration.matches_support import (
     NOW,
@@ -30,14 +30,6 @@ pytestmark = pytest.mark.browser
 WIDTHS = (390, 1280)
 # Set AVESTAVARD_SCREENSHOTS to a folder to keep a picture of each page checked.
 SHOTS = os.environ.get("AVESTAVARD_SCREENSHOTS", "")
-
-
-def _log_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_load_state()
 
 
 def _check(page: Any, name: str) -> None:
@@ -64,7 +56,7 @@ def test_letter_preview_pages(app, live_server, page, make_user):
         for pnr, first, last in rows
     ]
     import_bytes(app, ("\n".join(extract) + "\n").encode("utf-8"), today=date(2026, 11, 28))
-    _log_in(page, live_server.url, user.email)
+    log_in_browser(page, live_server.url, user.email)
     for lang in ("sv", "en"):
         page.goto(f"{live_server.url}/coordinator/letters/preview?lang={lang}")
         assert "Exempel" in page.locator("#preview-whose").inner_text()
@@ -93,7 +85,7 @@ def test_host_match_page_with_reasons(app, live_server, page, make_user):
         )
         db.session.commit()
         match_id = match.id
-    _log_in(page, live_server.url, user.email)
+    log_in_browser(page, live_server.url, user.email)
     expected = {"sv": "Ni gillar båda fiske", "en": "You both enjoy fishing"}
     for lang, words in expected.items():
         page.goto(f"{live_server.url}/host/matches/{match_id}?lang={lang}")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import PASSWORD, axe_violations, format_violations
+from tests.conftest import axe_violations, format_violations, log_in_browser
 from tests.integration.test_matching_words import _people, _slugs
 
 pytestmark = pytest.mark.browser
@@ -20,10 +20,7 @@ def test_teaching_a_word_in_chromium(
     ids = _people(app)
     user = make_user("coordinator")
     base = live_server.url
-    page.goto(f"{base}/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in_browser(page, base, user.email)
     page.goto(f"{base}/coordinator")
     page.get_by_role("link", name="Matchningens ord").click()
     assert page.locator("h1").inner_text() == "Matchningens ord"
