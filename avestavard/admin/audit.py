@@ -44,6 +44,8 @@ SUBJECT_LABELS = {
     "outbox_message": _l("E-postmeddelande"),
     "proposals": _l("Matchningsförslag"),
     "letter_batch": _l("Brevomgång"),
+    "weights": _l("Matchningens vikter"),
+    "taught_word": _l("Inlärt ord"),
     # Lists and searches (the words searched for are never logged).
     "start": _l("Startsidans listor"),
     "people": _l("Sökning bland personer"),

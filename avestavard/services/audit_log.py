@@ -23,6 +23,7 @@ from avestavard.errors import PermissionDenied, ValidationFailed
 from avestavard.models import AuditAction, AuditEvent, Host, Newcomer, Role, User
 from avestavard.models.letters import LetterHousehold
 from avestavard.models.matches import Match
+from avestavard.models.vocabulary import TaughtWord
 from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.paging import Paged, clamp_page
@@ -75,10 +76,11 @@ def subject_names(
     session: Session, subjects: Iterable[tuple[str, int | None]]
 ) -> dict[tuple[str, int], str | None]:
     """What to call each (kind, id) the page shows: a person's or an account's name, a match
-    as "host – newcomer"; None when the record no longer exists (erased). One query per kind."""
+    as "host – newcomer", a taught word as it was typed; None when the record no longer exists
+    (erased, or the word removed). One query per kind."""
     wanted: dict[str, set[int]] = {}
     for kind, ref in subjects:
-        if ref is not None and kind in ("host", "newcomer", "user", "match"):
+        if ref is not None and kind in ("host", "newcomer", "user", "match", "taught_word"):
             wanted.setdefault(kind, set()).add(ref)
     names: dict[tuple[str, int], str | None] = {
         (kind, ref): None for kind, refs in wanted.items() for ref in refs
@@ -107,6 +109,11 @@ def subject_names(
             .where(Match.id.in_(wanted["match"]))
         ):
             names[("match", ref)] = f"{host_name} – {newcomer_name}"
+    if wanted.get("taught_word"):
+        for ref, word in session.execute(
+            select(TaughtWord.id, TaughtWord.word).where(TaughtWord.id.in_(wanted["taught_word"]))
+        ):
+            names[("taught_word", ref)] = f"”{word}”"
     return names
 
 

@@ -145,6 +145,9 @@ def test_coordinators_see_the_unread_words_and_teach_one(
         assert [e.subject_id for e in events] == [row.id, row.id]
         assert row.taught_by_id == events[0].actor_id
 
+    log = coordinator_client.get("/admin/audit").get_data(as_text=True)
+    assert "Lärde matchningen ett ord" in log and "”Krylbo IF”" in log
+
     # Removed again: read as before.
     removed = coordinator_client.post(
         f"{PAGE}/{row.id}/remove", data={"csrf_token": csrf_token_from(after)}
@@ -152,6 +155,8 @@ def test_coordinators_see_the_unread_words_and_teach_one(
     assert removed.status_code == 302
     assert "football" not in _slugs(app, ids["lena"])
     assert _found(app, "fotboll") == set()
+    log = coordinator_client.get("/admin/audit").get_data(as_text=True)
+    assert "Tog bort ett inlärt ord" in log and "borttaget inlärt ord" in log
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(TaughtWord)) == 0
         assert (
