@@ -160,6 +160,16 @@ class MatchProposal(Base):
         return list(self.reasons_en if lang == "en" else self.reasons_sv)
 
     @property
+    def guessed_words(self) -> list[str]:
+        """The words, as written, behind interests the reasons name but were only guessed
+        ("symfoni" read as music): what a coordinator may want to teach the matcher."""
+        words: list[str] = []
+        for code in self.reason_codes or ():
+            for _interest, written in (code.get("params") or {}).get("guessed", ()):
+                words.extend(w for w in written if w not in words)
+        return words
+
+    @property
     def fit(self) -> Fit:
         """The score as 0-100 and a band ("Mycket god", "God", "Möjlig")."""
         return fit_of(self.score)

@@ -228,3 +228,7 @@ def test_a_guessed_interest_is_shown_with_the_word_it_came_from(app, live_server
     assert "Föreslagen värd: Karin Berg" in section.inner_text()
     assert "(”symfoni” tolkat som musik)" in section.inner_text()
     _no_violations(page)
+    # A wrong or doubtful guess is taught right from there.
+    section.get_by_role("link", name="Lär matchningen vad ”symfoni” betyder").first.click()
+    assert page.locator("h1").inner_text() == "Matchningens ord"
+    assert page.locator("#word").input_value() == "symfoni"
