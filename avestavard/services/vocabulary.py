@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select, true
 from sqlalchemy.orm import Session
 
 from avestavard.errors import ValidationFailed
@@ -43,6 +43,7 @@ __all__ = [
     "teach_word",
     "teachable_interests",
     "unread_words",
+    "written_words",
 ]
 
 MAX_WORD_LENGTH = 80
@@ -54,6 +55,9 @@ _NEWCOMER_STATUSES = (
     NewcomerStatus.MATCHED,
     NewcomerStatus.PAUSED,
 )
+
+# Ids per IN list when people are loaded by id (well under every database's limit).
+_ID_BATCH = 500
 
 _lock = threading.Lock()
 _fitted: tuple[tuple[tuple[str, str], ...], InterestNormalizer] | None = None
@@ -99,11 +103,28 @@ class UnreadWord:
     guess: str | None
 
 
-def _words_in_use(session: Session) -> Iterable[Sequence[str]]:
-    yield from session.scalars(select(Host.interests_raw).where(Host.status.in_(_HOST_STATUSES)))
-    yield from session.scalars(
-        select(Newcomer.interests_raw).where(Newcomer.status.in_(_NEWCOMER_STATUSES))
-    )
+def written_words(session: Session) -> Counter[str]:
+    """Each interest word as written in current profiles -> how many people wrote it.
+
+    Counted in the database (one query per kind, over the JSON lists): at municipal scale
+    that is a few hundred distinct words, not one row per person.
+    """
+    dialect = session.get_bind().dialect.name
+    elements = func.json_each if dialect == "sqlite" else func.json_array_elements_text
+    counts: Counter[str] = Counter()
+    for model, statuses in ((Host, _HOST_STATUSES), (Newcomer, _NEWCOMER_STATUSES)):
+        words = elements(model.interests_raw).table_valued("value")
+        rows = session.execute(
+            select(words.c.value, func.count())
+            .select_from(model)
+            .join(words, true())
+            .where(model.status.in_(statuses))
+            .group_by(words.c.value)
+        )
+        for word, count in rows:
+            if isinstance(word, str):
+                counts[word] += count
+    return counts
 
 
 def unread_words(session: Session, actor: Actor, limit: int = 100) -> list[UnreadWord]:
@@ -111,27 +132,25 @@ def unread_words(session: Session, actor: Actor, limit: int = 100) -> list[Unrea
 
     Most used first. Sensitive words (faith, health, politics) are never listed: they are
     never read as pastimes, whatever is taught. No names, only the words and how many wrote
-    them.
+    them (a word written two ways, "Krylbo IF" and "krylbo if", is one word).
     """
     require_coordinator(actor)
     normalizer = matcher_normalizer(session)
     people: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
     guesses: dict[str, str | None] = {}
-    for words in _words_in_use(session):
-        seen: set[str] = set()
-        for item in normalizer.normalize(list(words or ())):
+    for raw, count in written_words(session).items():
+        for item in normalizer.normalize([raw]):
             if item.sensitive or (
                 item.canonical_id is not None and item.confidence >= GUESS_CONFIDENCE
             ):
                 continue
-            word = clean(item.raw)[:MAX_WORD_LENGTH]
-            if not word or word in seen:
-                continue
-            seen.add(word)
-            people[word] += 1
-            spellings.setdefault(word, Counter())[item.raw.strip()] += 1
-            guesses[word] = item.canonical_id
+            word = clean(raw)[:MAX_WORD_LENGTH]
+            if word:
+                people[word] += count
+                spellings.setdefault(word, Counter())[raw.strip()] += count
+                guesses[word] = item.canonical_id
+                break
     ranked = sorted(people, key=lambda w: (-people[w], deaccent(w), w))[:limit]
     return [
         UnreadWord(
@@ -161,20 +180,32 @@ def taught_words(session: Session) -> list[TaughtWord]:
     return list(session.scalars(select(TaughtWord).order_by(TaughtWord.cleaned)))
 
 
-def _read_again(session: Session, word: str) -> int:
-    """Read the stored interests again of everyone whose words hold ``word``; how many."""
+_Person = TypeVar("_Person", Host, Newcomer)
+
+
+def _read_again_of(session: Session, model: type[_Person], folded: str) -> int:
+    """Read the stored interests again of the hosts or newcomers whose words hold ``folded``.
+
+    Only the words are read to find them (one narrow query); only they are loaded.
+    """
     from avestavard.services.profiles import set_interests
 
+    ids = [
+        person_id
+        for person_id, words in session.execute(select(model.id, model.interests_raw))
+        if any(folded in deaccent(clean(w)) for w in words or ())
+    ]
+    for start in range(0, len(ids), _ID_BATCH):
+        batch = ids[start : start + _ID_BATCH]
+        for person in session.scalars(select(model).where(model.id.in_(batch))):
+            set_interests(session, person, list(person.interests_raw or ()))
+    return len(ids)
+
+
+def _read_again(session: Session, word: str) -> int:
+    """Read the stored interests again of everyone whose words hold ``word``; how many."""
     folded = deaccent(word)
-    people: list[Host | Newcomer] = [*session.scalars(select(Host))]
-    people += session.scalars(select(Newcomer))
-    count = 0
-    for person in people:
-        words = list(person.interests_raw or ())
-        if any(folded in deaccent(clean(w)) for w in words):
-            set_interests(session, person, words)
-            count += 1
-    return count
+    return _read_again_of(session, Host, folded) + _read_again_of(session, Newcomer, folded)
 
 
 def teach_word(
