@@ -183,7 +183,9 @@ def build_features(
                 # matched better when even those count nearly fully (bench_unseen).
                 weight = min(1.0, item.confidence / 0.5)
                 canon.add(item.canonical_id)
-                if item.confidence < GUESS_CONFIDENCE:
+                # A word only guessed is quoted in the reasons, unless what was written
+                # also tells something sensitive ("Moderaterna Jularbodagarna").
+                if item.confidence < GUESS_CONFIDENCE and not normalizer.is_sensitive(item.raw):
                     guesses[item.canonical_id] = item.raw.strip()
             if keys.get(item.key, 0.0) < weight:
                 keys[item.key] = weight

@@ -251,7 +251,8 @@ class InterestNormalizer(BaseEstimator):
         for measuring how the normaliser copes with wording it has never seen. Labels stay.
     taught_terms:
         ``(word, interest id)`` pairs that coordinators taught: read as if the taxonomy
-        listed them, and before its own terms, so a taught word wins over a listed one.
+        listed them, and before its own terms, so a taught word wins over a listed one. A
+        word with a sensitive root is left out.
     """
 
     def __init__(
@@ -299,11 +300,20 @@ class InterestNormalizer(BaseEstimator):
         # Folded key -> the forms (as written, with å/ä/ö) that give it.
         spelled: dict[str, set[str]] = {}
         excluded = {stem_phrase(deaccent(clean(w))) for w in self.exclude_terms}
+        # One scan finds both: an innocent word from the allow list is tried first at each
+        # position and swallows the root inside it ("campingstuga" holds "pingst").
+        roots = "|".join(re.escape(r) for r in sorted(tax.sensitive_roots, key=len, reverse=True))
+        allow = "|".join(re.escape(a) for a in sorted(tax.sensitive_allow, key=len, reverse=True))
+        sensitive = re.compile((f"(?P<allow>{allow})|" if allow else "") + (roots or "(?!)"))
         taught: dict[str, list[str]] = {}
         for word, interest_id in self.taught_terms:
             if interest_id not in tax:
                 raise ValueError(f"taught word {word!r}: no interest {interest_id!r}")
-            taught.setdefault(interest_id, []).append(word)
+            # A word that tells faith, health, origin or politics is never read as a pastime,
+            # whoever teaches it.
+            folded = deaccent(word.casefold())
+            if all(m.lastgroup == "allow" for m in sensitive.finditer(folded)):
+                taught.setdefault(interest_id, []).append(word)
         listed = [
             (
                 interest,
@@ -367,13 +377,7 @@ class InterestNormalizer(BaseEstimator):
         self.fuzzy_ids_ = folded_keys
         self.keys_by_length_ = {n: sorted(keys) for n, keys in by_length.items()}
         self.keys_by_start_ = {k: sorted(keys) for k, keys in by_start.items()}
-        # One scan finds both: an innocent word from the allow list is tried first at each
-        # position and swallows the root inside it ("campingstuga" holds "pingst").
-        roots = "|".join(re.escape(r) for r in sorted(tax.sensitive_roots, key=len, reverse=True))
-        allow = "|".join(re.escape(a) for a in sorted(tax.sensitive_allow, key=len, reverse=True))
-        self.sensitive_pattern_ = re.compile(
-            (f"(?P<allow>{allow})|" if allow else "") + (roots or "(?!)")
-        )
+        self.sensitive_pattern_ = sensitive
         self.sensitive_ids_ = frozenset(i.id for i in tax if i.sensitive)
         self.spelled_ = {k: tuple(sorted(v)) for k, v in spelled.items()}
         # Parts cut where the rest is a word too are safe to meet by a stem: "cano" is no
@@ -427,6 +431,13 @@ class InterestNormalizer(BaseEstimator):
         self._check_fitted()
         folded = deaccent(text.casefold())
         return any(m.lastgroup != "allow" for m in self.sensitive_pattern_.finditer(folded))
+
+    def listed_as(self, word: str) -> str | None:
+        """The interest whose listed terms, labels or taught words hold ``word`` as written
+        (cleaned), if any; a word only read by folding, stemming or guessing is not listed."""
+        self._check_fitted()
+        hit = self.exact_.get(clean(word))
+        return hit[0] if hit is not None and hit[1] == 1.0 else None
 
     def lookup_word(self, word: str) -> str | None:
         """The canonical interest a single word of running text names, if any.

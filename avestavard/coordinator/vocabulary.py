@@ -20,40 +20,40 @@ from avestavard.security import coordinator_required
 from avestavard.services.vocabulary import (
     MAX_WORD_LENGTH,
     forget_word,
-    matcher_normalizer,
     taught_words,
     teach_word,
     teachable_interests,
     unread_words,
 )
+from matching import taxonomy
 
 
-def _lang() -> str:
-    return str(get_locale() or "sv")
+def _label(interest_id: str, inside_sentence: bool = False) -> str | None:
+    """An interest's label in the page's language; None when the taxonomy lacks it."""
+    known = taxonomy()
+    if interest_id not in known:
+        return None
+    lang = str(get_locale() or "sv")
+    interest = known[interest_id]
+    return interest.label(lang) if inside_sentence else interest.display(lang)
 
 
 def _form(form: TeachWordForm | None = None) -> TeachWordForm:
     form = form or TeachWordForm(data={"word": request.args.get("word", "")[:MAX_WORD_LENGTH]})
-    form.interest.choices = [("", _("Välj intresse")), *teachable_interests(db.session, _lang())]
+    lang = str(get_locale() or "sv")
+    form.interest.choices = [("", _("Välj intresse")), *teachable_interests(lang)]
     return form
 
 
 def _page(form: TeachWordForm, status: int = 200) -> tuple[str, int]:
-    known = matcher_normalizer(db.session).taxonomy
-    lang = _lang()
-
-    def label(interest_id: str, inside_sentence: bool = False) -> str:
-        if interest_id not in known:
-            return interest_id
-        interest = known[interest_id]
-        return interest.label(lang) if inside_sentence else interest.display(lang)
-
+    unread, unread_total = unread_words(db.session, current_user)
     html = render_template(
         "coordinator/words.html",
         form=form,
-        unread=unread_words(db.session, current_user),
+        unread=unread,
+        unread_total=unread_total,
         taught=taught_words(db.session),
-        label=label,
+        label=_label,
     )
     db.session.commit()
     return html, status
@@ -80,14 +80,13 @@ def word_teach() -> Response | tuple[str, int]:
             db.session.rollback()
             show_service_errors(form, exc)
         else:
-            meaning = matcher_normalizer(db.session).taxonomy[row.interest_id].label(_lang())
             db.session.commit()
             flash(
                 _(
                     "Matchningen läser nu ”%(word)s” som %(interest)s. Förslagen räknas om i natt "
                     "eller när ni räknar om dem.",
                     word=row.word,
-                    interest=meaning,
+                    interest=_label(row.interest_id, inside_sentence=True),
                 ),
                 "success",
             )
@@ -99,7 +98,15 @@ def word_teach() -> Response | tuple[str, int]:
 @coordinator_required
 def word_forget(word_id: int) -> Response:
     """Remove a taught word: the matcher reads it with the taxonomy alone again."""
-    if forget_word(db.session, current_user, word_id):
+    row = forget_word(db.session, current_user, word_id)
+    if row is not None:
+        word = row.word
         db.session.commit()
-        flash(_("Ordet är borttaget. Matchningen läser det nu som förut."), "success")
+        flash(
+            _(
+                "”%(word)s” är borttaget. Matchningen läser ordet som innan det lärdes in.",
+                word=word,
+            ),
+            "success",
+        )
     return redirect(url_for("coordinator.words"))

@@ -38,7 +38,7 @@ from avestavard.models.weights import MatcherWeights, WeightsSource
 from avestavard.services import audit, matching_adapter
 from avestavard.services.audit import Actor, SystemActor
 from avestavard.services.authorization import require_coordinator
-from avestavard.services.vocabulary import matcher_normalizer
+from avestavard.services.reading import matcher_normalizer
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ from avestavard.services.mail import (
     queue_templated_mail,
 )
 from avestavard.services.paging import Paged, clamp_page
-from avestavard.services.vocabulary import matcher_normalizer
+from avestavard.services.reading import matcher_normalizer
 
 ANSWER_SALT = "avestavard.match-answer"
 FOLLOW_UP_SALT = "avestavard.match-follow-up"

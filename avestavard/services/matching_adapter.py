@@ -24,7 +24,7 @@ from avestavard.models.matches import (
     MatchState,
     ProposalStatus,
 )
-from avestavard.services.vocabulary import matcher_normalizer
+from avestavard.services.reading import matcher_normalizer
 
 Decision = Literal["rejected", "declined", "ended"]
 

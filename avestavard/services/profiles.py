@@ -47,8 +47,8 @@ from avestavard.services.i18n import translate as _
 from avestavard.services.link_settings import LinkSettings
 from avestavard.services.mail import queue_templated_mail, redact_token_in_mail
 from avestavard.services.notes import note_record, notes_of
-from avestavard.services.vocabulary import matcher_normalizer
-from matching import taxonomy
+from avestavard.services.reading import matcher_normalizer
+from matching import InterestNormalizer, taxonomy
 
 PersonKind = Literal["host", "newcomer"]
 
@@ -141,17 +141,21 @@ class InterestMatch:
     confidence: float
 
 
-def normalize_interests(session: Session, words: Sequence[str]) -> list[InterestMatch]:
+def normalize_interests(
+    session: Session, words: Sequence[str], normalizer: InterestNormalizer | None = None
+) -> list[InterestMatch]:
     """Map free words to canonical interests with the matcher's own normaliser.
 
-    The same normaliser the matcher uses (:func:`avestavard.services.vocabulary.
-    matcher_normalizer`, with the words coordinators taught), so a profile means the same to
-    both. Words it does not recognise come back with ``slug=None``; they stay in the person's
-    own words (``interests_raw``) all the same.
+    The same normaliser the matcher uses (:func:`avestavard.services.reading.
+    matcher_normalizer`, with the words coordinators taught; ``normalizer`` when the caller
+    has it already), so a profile means the same to both. Words it does not recognise come
+    back with ``slug=None``; they stay in the person's own words (``interests_raw``) all the
+    same.
     """
+    normalizer = normalizer or matcher_normalizer(session)
     return [
         InterestMatch(raw=result.raw, slug=result.canonical_id, confidence=result.confidence)
-        for result in matcher_normalizer(session).normalize(list(words))
+        for result in normalizer.normalize(list(words))
     ]
 
 
@@ -174,12 +178,18 @@ def _interest_for(session: Session, slug: str) -> Interest:
     return interest
 
 
-def set_interests(session: Session, person: Host | Newcomer, words: Sequence[str]) -> None:
-    """Keep the person's own words and link the canonical interests they mean."""
+def set_interests(
+    session: Session,
+    person: Host | Newcomer,
+    words: Sequence[str],
+    normalizer: InterestNormalizer | None = None,
+) -> None:
+    """Keep the person's own words and link the canonical interests they mean (read by
+    ``normalizer``, else the matcher's)."""
     words = split_interest_words(list(words))
     person.interests_raw = words
     best: dict[str, InterestMatch] = {}
-    for match in normalize_interests(session, words):
+    for match in normalize_interests(session, words, normalizer):
         if match.slug and (
             match.slug not in best or match.confidence > best[match.slug].confidence
         ):

@@ -29,7 +29,7 @@ from avestavard.models.letters import LetterHousehold, Resident
 from avestavard.models.search import SearchToken
 from avestavard.services.audit import Actor, record
 from avestavard.services.authorization import require_coordinator
-from avestavard.services.vocabulary import matcher_normalizer
+from avestavard.services.reading import matcher_normalizer
 from matching import InterestNormalizer, default_normalizer
 
 SearchKind = Literal["host", "newcomer", "household"]

@@ -1,26 +1,28 @@
 """The words coordinators teach the matcher, and the profile words it cannot read yet.
 
 The matcher reads interest words through the taxonomy shipped with the package. A
-municipality's own wording ("hoj", the local team, a place everyone knows) is taught here: a
-taught word is read as its interest wherever a profile has it, before the taxonomy's own
-terms, and as a part of longer words too ("kyrkokör" taught as choir reads
-"kyrkokörerna"). :func:`matcher_normalizer` is the normaliser every reading in the app uses
-(proposals, wishes, the interests stored with a profile, the nightly learning); it is fitted
-again only when the taught words change.
+municipality's own wording (a local club, a place or an event everyone knows) is taught here:
+a taught word is read as its interest wherever a profile has it, before the taxonomy's own
+terms, and inside longer words too ("kyrkokör" taught as choir reads "kyrkokörerna"). The
+app reads with it everywhere (:func:`avestavard.services.reading.matcher_normalizer`).
 
-When a word is taught or removed, the stored interests of the people who wrote it are read
-again, so their profiles and the next proposals agree.
+Three kinds of word are never taught: one that tells faith, health, origin or politics (never
+read as a pastime), one the taxonomy already lists (teaching it would change what it means
+to everyone who wrote it), and one with no letters.
+
+When a word is taught or removed, the stored interests of every person holding a word that
+now reads differently are read again, so profiles, search and the next proposals agree.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Connection, func, select, true
+from sqlalchemy import func, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from avestavard.errors import ValidationFailed
@@ -30,15 +32,17 @@ from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.i18n import translate as _
-from matching import InterestNormalizer, default_normalizer
+from avestavard.services.profiles import set_interests
+from avestavard.services.reading import matcher_normalizer
+from matching import InterestNormalizer, default_normalizer, taxonomy
 from matching.features import GUESS_CONFIDENCE
-from matching.text import clean, deaccent
+from matching.text import clean
 
 __all__ = [
     "MAX_WORD_LENGTH",
+    "UNREAD_LIMIT",
     "UnreadWord",
     "forget_word",
-    "matcher_normalizer",
     "taught_words",
     "teach_word",
     "teachable_interests",
@@ -47,7 +51,9 @@ __all__ = [
 ]
 
 MAX_WORD_LENGTH = 80
-# The people whose words the matcher reads now or may read later.
+UNREAD_LIMIT = 100
+# The people whose words the matcher reads now or may read later (an unconfirmed newcomer
+# is matched once confirmed).
 _HOST_STATUSES = (HostStatus.ACTIVE, HostStatus.PAUSED)
 _NEWCOMER_STATUSES = (
     NewcomerStatus.UNCONFIRMED,
@@ -55,37 +61,10 @@ _NEWCOMER_STATUSES = (
     NewcomerStatus.MATCHED,
     NewcomerStatus.PAUSED,
 )
-
 # Ids per IN list when people are loaded by id (well under every database's limit).
 _ID_BATCH = 500
-
-_lock = threading.Lock()
-_fitted: tuple[tuple[tuple[str, str], ...], InterestNormalizer] | None = None
-
-
-def _taught_pairs(bind: Session | Connection) -> tuple[tuple[str, str], ...]:
-    rows = bind.execute(
-        select(TaughtWord.cleaned, TaughtWord.interest_id).order_by(TaughtWord.cleaned)
-    ).all()
-    return tuple((word, interest_id) for word, interest_id in rows)
-
-
-def matcher_normalizer(bind: Session | Connection) -> InterestNormalizer:
-    """The normaliser with the taught words; the shipped one when none are taught.
-
-    One small query per call (on a session, or on a connection inside a flush); the fitted
-    normaliser is shared in the process until the taught words change. A taught word whose
-    interest the taxonomy no longer has is left out.
-    """
-    global _fitted
-    known = default_normalizer().taxonomy
-    pairs = tuple((w, i) for w, i in _taught_pairs(bind) if i in known)
-    if not pairs:
-        return default_normalizer()
-    with _lock:
-        if _fitted is None or _fitted[0] != pairs:
-            _fitted = (pairs, InterestNormalizer(taught_terms=pairs).fit())
-        return _fitted[1]
+# Swedish alphabetical order: å, ä and ö after z.
+_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})
 
 
 @dataclass(frozen=True)
@@ -103,9 +82,10 @@ class UnreadWord:
     guess: str | None
 
 
-def written_words(session: Session) -> Counter[str]:
-    """Each interest word as written in current profiles -> how many people wrote it.
+def written_words(session: Session, *, current: bool = True) -> Counter[str]:
+    """Each interest word as written in profiles -> how many people wrote it.
 
+    ``current``: only hosts and newcomers the matcher reads now or later; else everyone.
     Counted in the database (one query per kind, over the JSON lists): at municipal scale
     that is a few hundred distinct words, not one row per person.
     """
@@ -114,25 +94,29 @@ def written_words(session: Session) -> Counter[str]:
     counts: Counter[str] = Counter()
     for model, statuses in ((Host, _HOST_STATUSES), (Newcomer, _NEWCOMER_STATUSES)):
         words = elements(model.interests_raw).table_valued("value")
-        rows = session.execute(
+        query = (
             select(words.c.value, func.count())
             .select_from(model)
             .join(words, true())
-            .where(model.status.in_(statuses))
             .group_by(words.c.value)
         )
-        for word, count in rows:
+        if current:
+            query = query.where(model.status.in_(statuses))
+        for word, count in session.execute(query):
             if isinstance(word, str):
                 counts[word] += count
     return counts
 
 
-def unread_words(session: Session, actor: Actor, limit: int = 100) -> list[UnreadWord]:
-    """Words in the profiles of current hosts and newcomers the matcher cannot read.
+def unread_words(
+    session: Session, actor: Actor, limit: int = UNREAD_LIMIT
+) -> tuple[list[UnreadWord], int]:
+    """Words in the profiles of current hosts and newcomers the matcher cannot read, most
+    used first (at most ``limit``), and how many such words there are in all.
 
-    Most used first. Sensitive words (faith, health, politics) are never listed: they are
-    never read as pastimes, whatever is taught. No names, only the words and how many wrote
-    them (a word written two ways, "Krylbo IF" and "krylbo if", is one word).
+    A word holding anything sensitive (faith, health, origin, politics) is never listed, not
+    even its other parts. No names, only the words and how many wrote them (a word written
+    two ways, "Krylbo IF" and "krylbo if", is one word).
     """
     require_coordinator(actor)
     normalizer = matcher_normalizer(session)
@@ -140,19 +124,22 @@ def unread_words(session: Session, actor: Actor, limit: int = 100) -> list[Unrea
     spellings: dict[str, Counter[str]] = {}
     guesses: dict[str, str | None] = {}
     for raw, count in written_words(session).items():
-        for item in normalizer.normalize([raw]):
-            if item.sensitive or (
-                item.canonical_id is not None and item.confidence >= GUESS_CONFIDENCE
-            ):
-                continue
-            word = clean(raw)[:MAX_WORD_LENGTH]
-            if word:
-                people[word] += count
-                spellings.setdefault(word, Counter())[raw.strip()] += count
-                guesses[word] = item.canonical_id
-                break
-    ranked = sorted(people, key=lambda w: (-people[w], deaccent(w), w))[:limit]
-    return [
+        items = normalizer.normalize([raw])
+        if normalizer.is_sensitive(raw) or any(item.sensitive for item in items):
+            continue
+        unsure = [
+            item
+            for item in items
+            if item.canonical_id is None or item.confidence < GUESS_CONFIDENCE
+        ]
+        word = clean(raw)[:MAX_WORD_LENGTH]
+        if not unsure or not word:
+            continue
+        people[word] += count
+        spellings.setdefault(word, Counter())[raw.strip()] += count
+        guesses[word] = unsure[0].canonical_id
+    ranked = sorted(people, key=lambda w: (-people[w], _ordered(w), w))[:limit]
+    listed = [
         UnreadWord(
             word=w,
             written=spellings[w].most_common(1)[0][0],
@@ -161,51 +148,66 @@ def unread_words(session: Session, actor: Actor, limit: int = 100) -> list[Unrea
         )
         for w in ranked
     ]
+    return listed, len(people)
 
 
-def teachable_interests(session: Session, lang: str = "sv") -> list[tuple[str, str]]:
-    """``(interest id, label)`` of every interest a word may be taught as, by label.
+def _ordered(text: str) -> str:
+    return text.casefold().translate(_SWEDISH_ORDER)
 
-    Sensitive interests are left out: they are never scored.
-    """
-    known = matcher_normalizer(session).taxonomy
+
+def teachable_interests(lang: str = "sv") -> list[tuple[str, str]]:
+    """``(interest id, label)`` of every interest a word may be taught as, in alphabetical
+    order. Sensitive interests are left out: they are never scored."""
     return sorted(
-        ((i.id, i.display(lang)) for i in known if not i.sensitive),
-        key=lambda pair: deaccent(pair[1].casefold()),
+        ((i.id, i.display(lang)) for i in taxonomy() if not i.sensitive),
+        key=lambda pair: _ordered(pair[1]),
     )
 
 
 def taught_words(session: Session) -> list[TaughtWord]:
     """The taught words, alphabetically."""
-    return list(session.scalars(select(TaughtWord).order_by(TaughtWord.cleaned)))
+    return sorted(session.scalars(select(TaughtWord)), key=lambda row: _ordered(row.cleaned))
+
+
+def _reading(normalizer: InterestNormalizer, raw: str) -> tuple[tuple[object, ...], ...]:
+    return tuple(
+        (item.key, item.canonical_id, item.confidence, item.sensitive)
+        for item in normalizer.normalize([raw])
+    )
 
 
 _Person = TypeVar("_Person", Host, Newcomer)
 
 
-def _read_again_of(session: Session, model: type[_Person], folded: str) -> int:
-    """Read the stored interests again of the hosts or newcomers whose words hold ``folded``.
+def _read_again_of(
+    session: Session, model: type[_Person], changed: set[str], normalizer: InterestNormalizer
+) -> int:
+    """Read again the stored interests of the hosts or newcomers holding a ``changed`` word.
 
     Only the words are read to find them (one narrow query); only they are loaded.
     """
-    from avestavard.services.profiles import set_interests
-
-    ids = [
-        person_id
-        for person_id, words in session.execute(select(model.id, model.interests_raw))
-        if any(folded in deaccent(clean(w)) for w in words or ())
-    ]
+    rows = session.execute(select(model.id, model.interests_raw))
+    ids = [person_id for person_id, words in rows if changed.intersection(words or ())]
     for start in range(0, len(ids), _ID_BATCH):
         batch = ids[start : start + _ID_BATCH]
         for person in session.scalars(select(model).where(model.id.in_(batch))):
-            set_interests(session, person, list(person.interests_raw or ()))
+            set_interests(session, person, list(person.interests_raw or ()), normalizer)
     return len(ids)
 
 
-def _read_again(session: Session, word: str) -> int:
-    """Read the stored interests again of everyone whose words hold ``word``; how many."""
-    folded = deaccent(word)
-    return _read_again_of(session, Host, folded) + _read_again_of(session, Newcomer, folded)
+def _read_again(session: Session, before: InterestNormalizer) -> int:
+    """Read again everyone holding a word the taught words now make read differently."""
+    after = matcher_normalizer(session)
+    changed = {
+        raw
+        for raw in written_words(session, current=False)
+        if _reading(before, raw) != _reading(after, raw)
+    }
+    if not changed:
+        return 0
+    return _read_again_of(session, Host, changed, after) + _read_again_of(
+        session, Newcomer, changed, after
+    )
 
 
 def teach_word(
@@ -214,41 +216,69 @@ def teach_word(
     """Teach ``word`` as ``interest_id``; the same word taught again (in any case or spacing)
     is taught anew, as now typed. Flushes.
 
-    Raises ``ValidationFailed`` (naming the field) for a word with no letters or an
-    interest that cannot be taught.
+    Raises ``ValidationFailed`` naming the field: a word with no letters, a sensitive word,
+    a word the taxonomy already lists, an interest that cannot be taught, or the same word
+    taught by someone else at the same moment.
     """
     require_coordinator(actor)
     written = " ".join(word.split())[:MAX_WORD_LENGTH]
     cleaned = clean(written)[:MAX_WORD_LENGTH]
+    shipped = default_normalizer()
     if not any(c.isalpha() for c in cleaned):
         raise ValidationFailed(errors={"word": _("Skriv ett ord med bokstäver.")})
-    if interest_id not in dict(teachable_interests(session)):
+    if shipped.is_sensitive(written):
+        raise ValidationFailed(
+            errors={
+                "word": _(
+                    "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder "
+                    "matchningen aldrig, så det kan inte läras in."
+                )
+            }
+        )
+    listed = shipped.listed_as(written)
+    if listed is not None:
+        raise ValidationFailed(
+            errors={
+                "word": _(
+                    "”%(word)s” står redan i ordlistan och läses som %(interest)s.",
+                    word=written,
+                    interest=shipped.taxonomy[listed].label("sv"),
+                )
+            }
+        )
+    if interest_id not in dict(teachable_interests()):
         raise ValidationFailed(errors={"interest": _("Välj ett intresse i listan.")})
+    before = matcher_normalizer(session)
     row = session.scalar(select(TaughtWord).where(TaughtWord.cleaned == cleaned))
-    if row is None:
-        row = TaughtWord(cleaned=cleaned)
-        session.add(row)
-    row.word = written
-    row.interest_id = interest_id
-    row.taught_at = now
-    row.taught_by_id = actor.id
-    session.flush()
-    _read_again(session, cleaned)
+    try:
+        with session.begin_nested():
+            if row is None:
+                row = TaughtWord(cleaned=cleaned)
+                session.add(row)
+            row.word = written
+            row.interest_id = interest_id
+            row.taught_at = now
+            row.taught_by_id = actor.id
+    except IntegrityError:
+        raise ValidationFailed(
+            errors={"word": _("Någon lärde just in samma ord. Ladda om sidan och se efter.")}
+        ) from None
+    _read_again(session, before)
     audit.record(session, actor, AuditAction.WORD_TAUGHT, "taught_word", row.id)
     session.flush()
     return row
 
 
-def forget_word(session: Session, actor: Actor, word_id: int) -> bool:
-    """Remove a taught word; False when there was none with that id. Flushes."""
+def forget_word(session: Session, actor: Actor, word_id: int) -> TaughtWord | None:
+    """Remove a taught word; returns it (None when there was none with that id). Flushes."""
     require_coordinator(actor)
     row = session.get(TaughtWord, word_id)
     if row is None:
-        return False
-    word = row.cleaned
+        return None
+    before = matcher_normalizer(session)
     session.delete(row)
     session.flush()
-    _read_again(session, word)
+    _read_again(session, before)
     audit.record(session, actor, AuditAction.WORD_FORGOTTEN, "taught_word", word_id)
     session.flush()
-    return True
+    return row

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import axe_violations, format_violations, log_in_browser
-from tests.integration.test_matching_words import _people, _slugs
+from tests.integration.words_support import add_people, host_slugs
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_teaching_a_word_in_chromium(
     app: Flask, live_server: Any, page: Any, make_user: Any
 ) -> None:
-    ids = _people(app)
+    ids = add_people(app)
     user = make_user("coordinator")
     base = live_server.url
     log_in_browser(page, base, user.email)
@@ -38,7 +38,7 @@ def test_teaching_a_word_in_chromium(
     page.wait_for_url(f"{base}/coordinator/matching-words")
     assert "Matchningen läser nu ”Krylbo IF” som fotboll." in page.locator("main").inner_text()
     assert page.locator("#taught-words tbody tr th").all_inner_texts() == ["Krylbo IF"]
-    assert "football" in _slugs(app, ids["lena"])
+    assert "football" in host_slugs(app, ids["lena"])
     violations = axe_violations(page)
     assert not violations, format_violations(violations)
 

@@ -3,7 +3,7 @@ what they mean; the profiles and the proposals read a taught word at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import html
 from typing import Any
 
 from flask import Flask
@@ -11,57 +11,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from avestavard.extensions import db
-from avestavard.models import AuditEvent, Host, HostStatus, HouseholdType, Newcomer, NewcomerStatus
+from avestavard.models import AuditEvent, User
 from avestavard.models.vocabulary import TaughtWord
 from avestavard.services import matching_adapter
-from avestavard.services.profiles import set_interests
+from avestavard.services.reading import matcher_normalizer
 from avestavard.services.search import search
-from avestavard.services.vocabulary import matcher_normalizer
+from avestavard.services.vocabulary import unread_words
 from tests.conftest import csrf_token_from
+from tests.integration.words_support import add_people, host_slugs, stored_as_read_now
 
 PAGE = "/coordinator/matching-words"
-CONFIRMED = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def _people(app: Flask) -> dict[str, int]:
-    """Two hosts and a newcomer who wrote the local club's name, and a host who did not."""
-    with app.app_context():
-        people: dict[str, Any] = {
-            "lena": Host(name="Lena Berg", languages=["sv"], capacity=1),
-            "olle": Host(name="Olle Ek", languages=["sv"], capacity=1),
-            "siv": Host(name="Siv Al", languages=["sv"], capacity=1),
-            "amir": Newcomer(
-                name="Amir Said",
-                languages=["sv"],
-                status=NewcomerStatus.WAITING,
-                registered_at=CONFIRMED,
-                confirmed_at=CONFIRMED,
-                privacy_notice_version="2026-11-01",
-            ),
-        }
-        words = {
-            "lena": ["Krylbo IF", "svampplockning"],
-            "olle": ["stickning", "svampplockning", "Moderaterna"],
-            "siv": ["Jularbodagarna", "Krylbo IF"],
-            "amir": ["krylbo if", "Jularbodagarna"],
-        }
-        for key, person in people.items():
-            person.birth_year = 1980
-            person.area = "Krylbo"
-            person.household = HouseholdType.SINGLE
-            if isinstance(person, Host):
-                person.status = HostStatus.ACTIVE
-            db.session.add(person)
-            set_interests(db.session, person, words[key])
-        db.session.commit()
-        return {key: person.id for key, person in people.items()}
-
-
-def _slugs(app: Flask, host_id: int) -> set[str]:
-    with app.app_context():
-        host = db.session.get(Host, host_id)
-        assert host is not None
-        return {link.interest.slug for link in host.interests}
 
 
 def _found(app: Flask, text: str) -> set[str]:
@@ -90,8 +49,9 @@ def _shared_interests(app: Flask, newcomer_id: int, host_id: int) -> set[str]:
 def test_coordinators_see_the_unread_words_and_teach_one(
     app: Flask, coordinator_client: FlaskClient
 ) -> None:
-    ids = _people(app)
-    assert "football" not in _slugs(app, ids["lena"])
+    ids = add_people(app)
+    assert stored_as_read_now(app)
+    assert "football" not in host_slugs(app, ids["lena"])
     assert "football" not in _shared_interests(app, ids["amir"], ids["lena"])
     assert _found(app, "fotboll") == set()
 
@@ -106,8 +66,10 @@ def test_coordinators_see_the_unread_words_and_teach_one(
     assert "Krylbo IF" in rows[0] and "<td>3</td>" in rows[0] and "förstås inte" in rows[0]
     assert "Jularbodagarna" in rows[1] and "gissas som hundar" in rows[1]
     assert "svampplockning" not in table and "stickning" not in table
-    # A word that tells politics (or faith, health, origin) is never listed.
+    # A word that tells politics (or faith, health, origin) is never listed, not even with
+    # another word beside it.
     assert "moderaterna" not in table.casefold()
+    assert len(rows) == 3 and "Krylbo" in rows[2] and "<td>1</td>" in rows[2]
     assert "Lena" not in table and "Amir" not in table  # words and counts, never names
     assert f'href="{PAGE}?word=Krylbo+IF#teach"' in table
 
@@ -128,14 +90,19 @@ def test_coordinators_see_the_unread_words_and_teach_one(
     assert "Matchningen läser nu ”Krylbo IF” som fotboll." in after
     taught = after.split('id="taught-words"', 1)[1].split("</table>", 1)[0]
     assert "Krylbo IF" in taught and "Fotboll" in taught
-    assert "Krylbo IF" not in after.split('id="unread-words"', 1)[1].split("</table>", 1)[0]
+    unread = after.split('id="unread-words"', 1)[1].split("</table>", 1)[0]
+    assert "Krylbo IF" not in unread
+    # Pia's "Krylbo" is now near a listed form by its letters: only a guess, and shown so.
+    assert ">Krylbo</th>" in unread and "gissas som fotboll" in unread
 
-    # The profiles that have the word are read again, and the matcher reads it too, also
-    # inside a longer word.
-    assert "football" in _slugs(app, ids["lena"])
+    # Every profile holding a word that now reads differently is read again (here also
+    # Pia's "Krylbo"), and the matcher reads the word too, also inside a longer word.
+    assert stored_as_read_now(app)
+    assert "football" in host_slugs(app, ids["lena"])
     assert "football" in _shared_interests(app, ids["amir"], ids["lena"])
-    # The search box reads interests the same way: "fotboll" finds who wrote the club.
-    assert _found(app, "fotboll") == {"Lena Berg", "Siv Al", "Amir Said"}
+    # The search box reads interests the same way: "fotboll" finds who wrote the club (and
+    # Pia, by the guess).
+    assert _found(app, "fotboll") == {"Lena Berg", "Siv Al", "Amir Said", "Pia Ros"}
     with app.app_context():
         normalizer = matcher_normalizer(db.session)
         assert normalizer.normalize(["Krylbo IF-matcher"])[0].canonical_id == "football"
@@ -155,7 +122,9 @@ def test_coordinators_see_the_unread_words_and_teach_one(
         f"{PAGE}/{row.id}/remove", data={"csrf_token": csrf_token_from(after)}
     )
     assert removed.status_code == 302
-    assert "football" not in _slugs(app, ids["lena"])
+    assert "”Krylbo IF” är borttaget." in coordinator_client.get(PAGE).get_data(as_text=True)
+    assert stored_as_read_now(app)
+    assert "football" not in host_slugs(app, ids["lena"])
     assert _found(app, "fotboll") == set()
     log = coordinator_client.get("/admin/audit").get_data(as_text=True)
     assert "Tog bort ett inlärt ord" in log and "borttaget inlärt ord" in log
@@ -182,6 +151,19 @@ def test_a_word_taught_wrongly_is_refused_with_what_was_typed_kept(
         # Not an interest, or a sensitive one: never taught.
         ({"word": "Sörbo", "interest": "no_such_thing"}, "interest", "Välj ett intresse i listan."),
         ({"word": "Sörbo", "interest": "faith"}, "interest", "Välj ett intresse i listan."),
+        # A word that tells politics or faith is never read as a pastime.
+        (
+            {"word": "Moderaterna", "interest": "football"},
+            "word",
+            "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder "
+            "matchningen aldrig, så det kan inte läras in.",
+        ),
+        # A word the list already has would change for everyone who wrote it.
+        (
+            {"word": "Fotboll", "interest": "tennis"},
+            "word",
+            "”Fotboll” står redan i ordlistan och läses som fotboll.",
+        ),
         ({"word": "x" * 81, "interest": "football"}, "word", "Högst 80 tecken."),
     ]
     for data, field, message in cases:
@@ -198,9 +180,9 @@ def test_a_word_taught_wrongly_is_refused_with_what_was_typed_kept(
 def test_the_page_speaks_english_and_hosts_cannot_use_it(
     app: Flask, coordinator_client: FlaskClient, client: FlaskClient, make_user: Any
 ) -> None:
-    _people(app)
-    english = coordinator_client.get(f"{PAGE}?lang=en").get_data(as_text=True)
-    assert "Matching words" in english and "not understood" in english
+    add_people(app)
+    english = html.unescape(coordinator_client.get(f"{PAGE}?lang=en").get_data(as_text=True))
+    assert "The matcher's words" in english and "not understood" in english
     assert "Teach the matcher the word" in english
     coordinator_client.post("/logout", data={"csrf_token": csrf_token_from(english)})
 
@@ -214,3 +196,13 @@ def test_the_page_speaks_english_and_hosts_cannot_use_it(
     assert refused.status_code in (403, 404)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(TaughtWord)) == 0
+
+
+def test_the_list_of_unread_words_says_when_it_is_cut(app: Flask, make_user: Any) -> None:
+    add_people(app)
+    made = make_user("coordinator")
+    with app.app_context():
+        coordinator = db.session.get(User, made.id)
+        assert coordinator is not None
+        shown, total = unread_words(db.session, coordinator, limit=1)
+    assert [w.written for w in shown] == ["Krylbo IF"] and total == 3

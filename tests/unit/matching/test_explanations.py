@@ -148,6 +148,17 @@ def test_an_interest_only_guessed_is_shown_with_the_words_it_came_from() -> None
     assert shared.to_reader("host", "sv") == "Ni gillar båda golf och musik"
 
 
+def test_a_guess_is_not_quoted_when_what_was_written_tells_something_sensitive() -> None:
+    # "Jularbodagarna" is guessed as accordion; the party name beside it is never quoted.
+    [proposal] = propose(
+        [host("H1", interests=("Moderaterna Jularbodagarna", "golf"))],
+        [newcomer("N1", interests=("dragspel", "golf"))],
+    )
+    [shared] = [r for r in proposal.candidates[0].reasons if r.code == "shared_interests"]
+    assert shared.text("sv") == "Båda gillar dragspel och golf"
+    assert "guessed" not in shared.params
+
+
 def test_sure_readings_carry_no_note() -> None:
     [proposal] = propose([host("H1")], [newcomer("N1")])
     [shared] = [r for r in proposal.candidates[0].reasons if r.code == "shared_interests"]

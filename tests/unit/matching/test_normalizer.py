@@ -586,3 +586,21 @@ def test_taught_words_win_over_the_taxonomy_and_are_read_inflected_and_in_compou
 def test_a_word_taught_as_an_interest_the_taxonomy_lacks_is_refused() -> None:
     with pytest.raises(ValueError, match="no interest 'quidditch'"):
         InterestNormalizer(taught_terms=(("kvastboll", "quidditch"),)).fit()
+
+
+def test_a_taught_word_that_tells_politics_or_faith_is_never_read_as_a_pastime() -> None:
+    taught = InterestNormalizer(
+        taught_terms=(("Moderaterna", "football"), ("pingstkyrkan", "choir"), ("Sörbo", "hiking"))
+    ).fit()
+    for word, pastime in (("Moderaterna", "football"), ("pingstkyrkan", "choir")):
+        (item,) = taught.normalize([word])
+        assert item.canonical_id != pastime and item.sensitive, word
+    assert taught.normalize(["Sörbo"])[0].canonical_id == "hiking"
+
+
+def test_listed_as_names_only_a_listed_or_taught_word() -> None:
+    assert default_normalizer().listed_as("Fotboll") == "football"
+    assert default_normalizer().listed_as("fotbollarna") is None  # only read by its stem
+    assert default_normalizer().listed_as("Krylbo IF") is None
+    taught = InterestNormalizer(taught_terms=(("Krylbo IF", "football"),)).fit()
+    assert taught.listed_as("krylbo  if") == "football"

@@ -1,0 +1,54 @@
+"""How the app reads interest words: the matcher's normaliser with the words coordinators
+taught it (:mod:`avestavard.services.vocabulary`).
+
+Every reading in the app goes through :func:`matcher_normalizer`: proposals, the wishes on
+"Att matcha", the interests stored with a profile, the nightly learning and the search box,
+so a word means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from avestavard.models.vocabulary import TaughtWord
+from matching import InterestNormalizer, default_normalizer
+
+__all__ = ["matcher_normalizer", "taught_pairs"]
+
+TaughtPairs = tuple[tuple[str, str], ...]
+
+# Fitted normalisers by their taught words. Two are kept: while a coordinator's teaching is
+# not yet committed, that request reads with the new words and every other with the old.
+_KEEP = 2
+_lock = threading.Lock()
+_fitted: dict[TaughtPairs, InterestNormalizer] = {}
+
+
+def taught_pairs(bind: Session | Connection) -> TaughtPairs:
+    """``(word, interest id)`` of every taught word whose interest the taxonomy has."""
+    known = default_normalizer().taxonomy
+    rows = bind.execute(
+        select(TaughtWord.cleaned, TaughtWord.interest_id).order_by(TaughtWord.cleaned)
+    )
+    return tuple((word, interest_id) for word, interest_id in rows if interest_id in known)
+
+
+def matcher_normalizer(bind: Session | Connection) -> InterestNormalizer:
+    """The normaliser with the taught words; the shipped one when none are taught.
+
+    One small query per call (on a session, or on a connection inside a flush). A normaliser
+    is fitted once per process for each set of taught words (0.5 s) and shared.
+    """
+    pairs = taught_pairs(bind)
+    if not pairs:
+        return default_normalizer()
+    with _lock:
+        found = _fitted.get(pairs)
+        if found is None:
+            if len(_fitted) >= _KEEP:
+                del _fitted[next(iter(_fitted))]
+            found = _fitted[pairs] = InterestNormalizer(taught_terms=pairs).fit()
+        return found
