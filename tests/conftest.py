@@ -242,8 +242,11 @@ def log_in_browser(page: Any, base: str, email: str, password: str = PASSWORD) -
     page.get_by_label("E-postadress").fill(email)
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
-    # Waits for the navigation away from the form (a failed log-in stays and times out).
-    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+    # Waits for the navigation away from the form; a failed log-in stays on it.
+    try:
+        page.wait_for_url(lambda url: urlsplit(url).path != "/login", timeout=5_000)
+    except Exception as exc:  # Playwright's TimeoutError
+        raise AssertionError(f"{email} could not log in") from exc
 
 
 @dataclass

@@ -74,7 +74,12 @@ def word_teach() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             row = teach_word(
-                db.session, current_user, form.word.data or "", form.interest.data or "", utcnow()
+                db.session,
+                current_user,
+                form.word.data or "",
+                form.interest.data or "",
+                utcnow(),
+                lang=str(get_locale() or "sv"),
             )
         except ValidationFailed as exc:
             db.session.rollback()

@@ -28,12 +28,19 @@ _fitted: dict[TaughtPairs, InterestNormalizer] = {}
 
 
 def taught_pairs(bind: Session | Connection) -> TaughtPairs:
-    """``(word, interest id)`` of every taught word whose interest the taxonomy has."""
-    known = default_normalizer().taxonomy
+    """``(word, interest id)`` of every taught word whose interest the taxonomy has, and
+    that the shipped normaliser does not read as sensitive (so no stored row can make a
+    word about faith, health, origin or politics read as a pastime)."""
+    shipped = default_normalizer()
     rows = bind.execute(
         select(TaughtWord.cleaned, TaughtWord.interest_id).order_by(TaughtWord.cleaned)
     )
-    return tuple((word, interest_id) for word, interest_id in rows if interest_id in known)
+    return tuple(
+        (word, interest_id)
+        for word, interest_id in rows
+        if interest_id in shipped.taxonomy
+        and not any(item.sensitive for item in shipped.normalize([word]))
+    )
 
 
 def matcher_normalizer(bind: Session | Connection) -> InterestNormalizer:

@@ -22,7 +22,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import func, select, true
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from avestavard.errors import ValidationFailed
@@ -46,6 +47,7 @@ __all__ = [
     "taught_words",
     "teach_word",
     "teachable_interests",
+    "tells_something_sensitive",
     "unread_words",
     "written_words",
 ]
@@ -124,9 +126,9 @@ def unread_words(
     spellings: dict[str, Counter[str]] = {}
     guesses: dict[str, str | None] = {}
     for raw, count in written_words(session).items():
-        items = normalizer.normalize([raw])
-        if normalizer.is_sensitive(raw) or any(item.sensitive for item in items):
+        if tells_something_sensitive(normalizer, raw):
             continue
+        items = normalizer.normalize([raw])
         unsure = [
             item
             for item in items
@@ -149,6 +151,14 @@ def unread_words(
         for w in ranked
     ]
     return listed, len(people)
+
+
+def tells_something_sensitive(normalizer: InterestNormalizer, written: str) -> bool:
+    """Whether a written word holds a sensitive root or reads as a sensitive interest
+    (faith, health, origin, politics): such a word is never listed or taught."""
+    return normalizer.is_sensitive(written) or any(
+        item.sensitive for item in normalizer.normalize([written])
+    )
 
 
 def _ordered(text: str) -> str:
@@ -211,14 +221,18 @@ def _read_again(session: Session, before: InterestNormalizer) -> int:
 
 
 def teach_word(
-    session: Session, actor: Actor, word: str, interest_id: str, now: datetime
+    session: Session,
+    actor: Actor,
+    word: str,
+    interest_id: str,
+    now: datetime,
+    lang: str = "sv",
 ) -> TaughtWord:
     """Teach ``word`` as ``interest_id``; the same word taught again (in any case or spacing)
-    is taught anew, as now typed. Flushes.
+    is taught anew, as now typed; ``lang`` is the language of the messages. Flushes.
 
     Raises ``ValidationFailed`` naming the field: a word with no letters, a sensitive word,
-    a word the taxonomy already lists, an interest that cannot be taught, or the same word
-    taught by someone else at the same moment.
+    a word the taxonomy already lists, or an interest that cannot be taught.
     """
     require_coordinator(actor)
     written = " ".join(word.split())[:MAX_WORD_LENGTH]
@@ -226,7 +240,7 @@ def teach_word(
     shipped = default_normalizer()
     if not any(c.isalpha() for c in cleaned):
         raise ValidationFailed(errors={"word": _("Skriv ett ord med bokstäver.")})
-    if shipped.is_sensitive(written):
+    if tells_something_sensitive(shipped, written):
         raise ValidationFailed(
             errors={
                 "word": _(
@@ -242,27 +256,33 @@ def teach_word(
                 "word": _(
                     "”%(word)s” står redan i ordlistan och läses som %(interest)s.",
                     word=written,
-                    interest=shipped.taxonomy[listed].label("sv"),
+                    interest=shipped.taxonomy[listed].label(lang),
                 )
             }
         )
     if interest_id not in dict(teachable_interests()):
         raise ValidationFailed(errors={"interest": _("Välj ett intresse i listan.")})
     before = matcher_normalizer(session)
-    row = session.scalar(select(TaughtWord).where(TaughtWord.cleaned == cleaned))
-    try:
-        with session.begin_nested():
-            if row is None:
-                row = TaughtWord(cleaned=cleaned)
-                session.add(row)
-            row.word = written
-            row.interest_id = interest_id
-            row.taught_at = now
-            row.taught_by_id = actor.id
-    except IntegrityError:
-        raise ValidationFailed(
-            errors={"word": _("Någon lärde just in samma ord. Ladda om sidan och se efter.")}
-        ) from None
+    # One statement inserts or re-teaches: two coordinators teaching the same word at once
+    # meet on the unique cleaned form, and the last one's meaning stands.
+    values = {
+        "cleaned": cleaned,
+        "word": written,
+        "interest_id": interest_id,
+        "taught_at": now,
+        "taught_by_id": actor.id,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(TaughtWord).values(**values)
+    row_id = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["cleaned"],
+            set_={k: statement.excluded[k] for k in values if k != "cleaned"},
+        ).returning(TaughtWord.id)
+    ).scalar_one()
+    row = session.get(TaughtWord, row_id, populate_existing=True)
+    if row is None:
+        raise RuntimeError("the taught word written by this statement is gone")
     _read_again(session, before)
     audit.record(session, actor, AuditAction.WORD_TAUGHT, "taught_word", row.id)
     session.flush()

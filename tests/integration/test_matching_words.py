@@ -158,6 +158,19 @@ def test_a_word_taught_wrongly_is_refused_with_what_was_typed_kept(
             "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder "
             "matchningen aldrig, så det kan inte läras in.",
         ),
+        # Read as politics or a trade union by its stem, with no sensitive root in it.
+        (
+            {"word": "partiarbetet", "interest": "volunteering"},
+            "word",
+            "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder "
+            "matchningen aldrig, så det kan inte läras in.",
+        ),
+        (
+            {"word": "fack", "interest": "crafts"},
+            "word",
+            "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder "
+            "matchningen aldrig, så det kan inte läras in.",
+        ),
         # A word the list already has would change for everyone who wrote it.
         (
             {"word": "Fotboll", "interest": "tennis"},
@@ -206,3 +219,14 @@ def test_the_list_of_unread_words_says_when_it_is_cut(app: Flask, make_user: Any
         assert coordinator is not None
         shown, total = unread_words(db.session, coordinator, limit=1)
     assert [w.written for w in shown] == ["Krylbo IF"] and total == 3
+
+
+def test_a_stored_sensitive_word_is_never_read_as_its_pastime(app: Flask) -> None:
+    # A row written past the form (an old version, a hand edit) cannot make a word about
+    # politics read as a pastime: the app reads taught words through the same guard.
+    with app.app_context():
+        db.session.add(TaughtWord(word="fack", cleaned="fack", interest_id="crafts"))
+        db.session.commit()
+        for word in ("fack", "fackets"):
+            (item,) = matcher_normalizer(db.session).normalize([word])
+            assert item.canonical_id != "crafts" and item.sensitive, word
