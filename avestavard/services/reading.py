@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from avestavard.models.vocabulary import TaughtWord
 from matching import InterestNormalizer, default_normalizer
 
-__all__ = ["matcher_normalizer", "taught_pairs"]
+__all__ = ["matcher_normalizer", "taught_pairs", "tells_something_sensitive"]
 
 TaughtPairs = tuple[tuple[str, str], ...]
 
@@ -38,8 +38,16 @@ def taught_pairs(bind: Session | Connection) -> TaughtPairs:
     return tuple(
         (word, interest_id)
         for word, interest_id in rows
-        if interest_id in shipped.taxonomy
-        and not any(item.sensitive for item in shipped.normalize([word]))
+        if interest_id in shipped.taxonomy and not tells_something_sensitive(shipped, word)
+    )
+
+
+def tells_something_sensitive(normalizer: InterestNormalizer, written: str) -> bool:
+    """Whether a written word holds a sensitive root or reads as a sensitive interest
+    (faith, health, origin, politics): such a word is never listed, taught or read as a
+    taught word."""
+    return normalizer.is_sensitive(written) or any(
+        item.sensitive for item in normalizer.normalize([written])
     )
 
 

@@ -34,7 +34,7 @@ from avestavard.services.audit import Actor
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.i18n import translate as _
 from avestavard.services.profiles import set_interests
-from avestavard.services.reading import matcher_normalizer
+from avestavard.services.reading import matcher_normalizer, tells_something_sensitive
 from matching import InterestNormalizer, default_normalizer, taxonomy
 from matching.features import GUESS_CONFIDENCE
 from matching.text import clean
@@ -47,7 +47,6 @@ __all__ = [
     "taught_words",
     "teach_word",
     "teachable_interests",
-    "tells_something_sensitive",
     "unread_words",
     "written_words",
 ]
@@ -151,14 +150,6 @@ def unread_words(
         for w in ranked
     ]
     return listed, len(people)
-
-
-def tells_something_sensitive(normalizer: InterestNormalizer, written: str) -> bool:
-    """Whether a written word holds a sensitive root or reads as a sensitive interest
-    (faith, health, origin, politics): such a word is never listed or taught."""
-    return normalizer.is_sensitive(written) or any(
-        item.sensitive for item in normalizer.normalize([written])
-    )
 
 
 def _ordered(text: str) -> str:
