@@ -5,7 +5,7 @@ taught it. The rules, the re-reading of profiles and the audit log live in
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -36,6 +36,17 @@ def _label(interest_id: str, inside_sentence: bool = False) -> str | None:
     lang = str(get_locale() or "sv")
     interest = known[interest_id]
     return interest.label(lang) if inside_sentence else interest.display(lang)
+
+
+def _read_again_message(count: int) -> str:
+    """How many profiles were read again, and when the proposals follow."""
+    if not count:
+        return _("Ingen profil läser ordet annorlunda nu.")
+    return ngettext(
+        "%(num)d profil lästes om. Förslagen räknas om i natt eller när ni räknar om dem.",
+        "%(num)d profiler lästes om. Förslagen räknas om i natt eller när ni räknar om dem.",
+        count,
+    )
 
 
 def _form(form: TeachWordForm | None = None) -> TeachWordForm:
@@ -73,7 +84,7 @@ def word_teach() -> Response | tuple[str, int]:
     form = _form(TeachWordForm())
     if form.validate_on_submit():
         try:
-            row = teach_word(
+            row, read_again = teach_word(
                 db.session,
                 current_user,
                 form.word.data or "",
@@ -87,11 +98,15 @@ def word_teach() -> Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(
-                _(
-                    "Matchningen läser nu ”%(word)s” som %(interest)s. Förslagen räknas om i natt "
-                    "eller när ni räknar om dem.",
-                    word=row.word,
-                    interest=_label(row.interest_id, inside_sentence=True),
+                " ".join(
+                    [
+                        _(
+                            "Matchningen läser nu ”%(word)s” som %(interest)s.",
+                            word=row.word,
+                            interest=_label(row.interest_id, inside_sentence=True),
+                        ),
+                        _read_again_message(read_again),
+                    ]
                 ),
                 "success",
             )
@@ -103,14 +118,19 @@ def word_teach() -> Response | tuple[str, int]:
 @coordinator_required
 def word_forget(word_id: int) -> Response:
     """Remove a taught word: the matcher reads it with the taxonomy alone again."""
-    row = forget_word(db.session, current_user, word_id)
-    if row is not None:
-        word = row.word
+    forgotten = forget_word(db.session, current_user, word_id)
+    if forgotten is not None:
+        word = forgotten[0].word
         db.session.commit()
         flash(
-            _(
-                "”%(word)s” är borttaget. Matchningen läser ordet som innan det lärdes in.",
-                word=word,
+            " ".join(
+                [
+                    _(
+                        "”%(word)s” är borttaget. Matchningen läser ordet som innan det lärdes in.",
+                        word=word,
+                    ),
+                    _read_again_message(forgotten[1]),
+                ]
             ),
             "success",
         )

@@ -218,9 +218,10 @@ def teach_word(
     interest_id: str,
     now: datetime,
     lang: str = "sv",
-) -> TaughtWord:
+) -> tuple[TaughtWord, int]:
     """Teach ``word`` as ``interest_id``; the same word taught again (in any case or spacing)
-    is taught anew, as now typed; ``lang`` is the language of the messages. Flushes.
+    is taught anew, as now typed; ``lang`` is the language of the messages. Returns the
+    taught word and how many profiles were read again. Flushes.
 
     Raises ``ValidationFailed`` naming the field: a word with no letters, a sensitive word,
     a word the taxonomy already lists, or an interest that cannot be taught.
@@ -274,14 +275,15 @@ def teach_word(
     row = session.get(TaughtWord, row_id, populate_existing=True)
     if row is None:
         raise RuntimeError("the taught word written by this statement is gone")
-    _read_again(session, before)
+    read_again = _read_again(session, before)
     audit.record(session, actor, AuditAction.WORD_TAUGHT, "taught_word", row.id)
     session.flush()
-    return row
+    return row, read_again
 
 
-def forget_word(session: Session, actor: Actor, word_id: int) -> TaughtWord | None:
-    """Remove a taught word; returns it (None when there was none with that id). Flushes."""
+def forget_word(session: Session, actor: Actor, word_id: int) -> tuple[TaughtWord, int] | None:
+    """Remove a taught word; returns it and how many profiles were read again (None when
+    there was none with that id). Flushes."""
     require_coordinator(actor)
     row = session.get(TaughtWord, word_id)
     if row is None:
@@ -289,7 +291,7 @@ def forget_word(session: Session, actor: Actor, word_id: int) -> TaughtWord | No
     before = matcher_normalizer(session)
     session.delete(row)
     session.flush()
-    _read_again(session, before)
+    read_again = _read_again(session, before)
     audit.record(session, actor, AuditAction.WORD_FORGOTTEN, "taught_word", word_id)
     session.flush()
-    return row
+    return row, read_again
