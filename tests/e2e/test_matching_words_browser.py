@@ -27,6 +27,17 @@ def test_teaching_a_word_in_chromium(
     violations = axe_violations(page)
     assert not violations, format_violations(violations)
 
+    # Sent empty: each field shows its error, its border in the error's colour.
+    page.get_by_role("button", name="Lär matchningen ordet").click()
+    assert page.locator("#word-error").inner_text() == "Skriv ordet."
+    for field in ("word", "interest"):
+        border, error = page.evaluate(
+            """(id) => [getComputedStyle(document.getElementById(id)).borderTopColor,
+                        getComputedStyle(document.getElementById(id + "-error")).color]""",
+            field,
+        )
+        assert border == error, field
+
     first = page.locator("#unread-words tbody tr").first
     assert first.locator("th").inner_text() == "Krylbo IF"
     first.get_by_role("link", name="Lär matchningen ”Krylbo IF”").click()
