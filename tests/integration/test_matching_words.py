@@ -21,6 +21,10 @@ from tests.conftest import csrf_token_from
 from tests.integration.words_support import add_people, host_slugs, stored_as_read_now
 
 PAGE = "/coordinator/matching-words"
+SENSITIVE = (
+    "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder matchningen "
+    "aldrig, så det kan inte läras in."
+)
 
 
 def _found(app: Flask, text: str) -> set[str]:
@@ -163,26 +167,11 @@ def test_a_word_taught_wrongly_is_refused_with_what_was_typed_kept(
         # Not an interest, or a sensitive one: never taught.
         ({"word": "Sörbo", "interest": "no_such_thing"}, "interest", "Välj ett intresse i listan."),
         ({"word": "Sörbo", "interest": "faith"}, "interest", "Välj ett intresse i listan."),
-        # A word that tells politics or faith is never read as a pastime.
-        (
-            {"word": "Moderaterna", "interest": "football"},
-            "word",
-            "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder "
-            "matchningen aldrig, så det kan inte läras in.",
-        ),
-        # Read as politics or a trade union by its stem, with no sensitive root in it.
-        (
-            {"word": "partiarbetet", "interest": "volunteering"},
-            "word",
-            "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder "
-            "matchningen aldrig, så det kan inte läras in.",
-        ),
-        (
-            {"word": "fack", "interest": "crafts"},
-            "word",
-            "Ordet säger något om tro, hälsa, ursprung eller politik. Sådant använder "
-            "matchningen aldrig, så det kan inte läras in.",
-        ),
+        # A word that tells politics or faith is never read as a pastime: by its root, or
+        # read as politics or a trade union by its stem, with no sensitive root in it.
+        ({"word": "Moderaterna", "interest": "football"}, "word", SENSITIVE),
+        ({"word": "partiarbetet", "interest": "volunteering"}, "word", SENSITIVE),
+        ({"word": "fack", "interest": "crafts"}, "word", SENSITIVE),
         # A word the list already has would change for everyone who wrote it.
         (
             {"word": "Fotboll", "interest": "tennis"},
