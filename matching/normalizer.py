@@ -252,7 +252,8 @@ class InterestNormalizer(BaseEstimator):
     taught_terms:
         ``(word, interest id)`` pairs that coordinators taught: read as if the taxonomy
         listed them, and before its own terms, so a taught word wins over a listed one. A
-        word with a sensitive root is left out.
+        word with a sensitive root is left out. A word taught with an empty interest id is no
+        pastime (a place, a name): it is read as written, a free tag, and never guessed.
     """
 
     def __init__(
@@ -306,7 +307,13 @@ class InterestNormalizer(BaseEstimator):
         allow = "|".join(re.escape(a) for a in sorted(tax.sensitive_allow, key=len, reverse=True))
         sensitive = re.compile((f"(?P<allow>{allow})|" if allow else "") + (roots or "(?!)"))
         taught: dict[str, list[str]] = {}
+        # Words taught as no pastime at all (a place, a name): read as written, never guessed.
+        self.plain_ = frozenset(
+            deaccent(clean(word)) for word, interest_id in self.taught_terms if not interest_id
+        )
         for word, interest_id in self.taught_terms:
+            if not interest_id:
+                continue
             if interest_id not in tax:
                 raise ValueError(f"taught word {word!r}: no interest {interest_id!r}")
             # A word that tells faith, health, origin or politics is never read as a pastime,
@@ -432,6 +439,11 @@ class InterestNormalizer(BaseEstimator):
         folded = deaccent(text.casefold())
         return any(m.lastgroup != "allow" for m in self.sensitive_pattern_.finditer(folded))
 
+    def is_no_pastime(self, word: str) -> bool:
+        """Whether ``word`` was taught as no pastime (a place, a name): read as written."""
+        self._check_fitted()
+        return deaccent(clean(word)) in self.plain_
+
     def listed_as(self, word: str) -> str | None:
         """The interest whose listed terms, labels or taught words hold ``word`` as written
         (cleaned), if any; a word only read by folding, stemming or guessing is not listed."""
@@ -472,7 +484,9 @@ class InterestNormalizer(BaseEstimator):
         results: list[NormalizedInterest] = []
         for part in _SPLIT.split(raw):
             cleaned = clean(part)
-            if cleaned:
+            if cleaned and deaccent(cleaned) in self.plain_:
+                results.extend(self._free(raw, cleaned, cleaned))
+            elif cleaned:
                 results.extend(self._match_part(raw, cleaned))
         out = tuple(results)
         self._remember(self.cache_, raw, out)

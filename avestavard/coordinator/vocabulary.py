@@ -17,6 +17,7 @@ from avestavard.extensions import db
 from avestavard.forms import show_service_errors
 from avestavard.models import utcnow
 from avestavard.security import coordinator_required
+from avestavard.services.reading import NO_PASTIME
 from avestavard.services.vocabulary import (
     MAX_WORD_LENGTH,
     forget_word,
@@ -26,6 +27,9 @@ from avestavard.services.vocabulary import (
     unread_words,
 )
 from matching import taxonomy
+
+# The form's value for "no pastime" (the empty value is the list's prompt).
+NO_PASTIME_CHOICE = "none"
 
 
 def _label(interest_id: str, inside_sentence: bool = False) -> str | None:
@@ -52,7 +56,11 @@ def _read_again_message(count: int) -> str:
 def _form(form: TeachWordForm | None = None) -> TeachWordForm:
     form = form or TeachWordForm(data={"word": request.args.get("word", "")[:MAX_WORD_LENGTH]})
     lang = str(get_locale() or "sv")
-    form.interest.choices = [("", _("Välj intresse")), *teachable_interests(lang)]
+    form.interest.choices = [
+        ("", _("Välj intresse")),
+        (NO_PASTIME_CHOICE, _("Inget fritidsintresse (ett namn, en plats)")),
+        *teachable_interests(lang),
+    ]
     return form
 
 
@@ -84,11 +92,12 @@ def word_teach() -> Response | tuple[str, int]:
     form = _form(TeachWordForm())
     if form.validate_on_submit():
         try:
+            chosen = form.interest.data or ""
             row, read_again = teach_word(
                 db.session,
                 current_user,
                 form.word.data or "",
-                form.interest.data or "",
+                NO_PASTIME if chosen == NO_PASTIME_CHOICE else chosen,
                 utcnow(),
                 lang=str(get_locale() or "sv"),
             )
@@ -97,19 +106,20 @@ def word_teach() -> Response | tuple[str, int]:
             show_service_errors(form, exc)
         else:
             db.session.commit()
-            flash(
-                " ".join(
-                    [
-                        _(
-                            "Matchningen läser nu ”%(word)s” som %(interest)s.",
-                            word=row.word,
-                            interest=_label(row.interest_id, inside_sentence=True),
-                        ),
-                        _read_again_message(read_again),
-                    ]
-                ),
-                "success",
+            meaning = (
+                _(
+                    "Matchningen läser nu ”%(word)s” som ett namn, inte ett fritidsintresse, och "
+                    "gissar inte längre.",
+                    word=row.word,
+                )
+                if row.interest_id == NO_PASTIME
+                else _(
+                    "Matchningen läser nu ”%(word)s” som %(interest)s.",
+                    word=row.word,
+                    interest=_label(row.interest_id, inside_sentence=True),
+                )
             )
+            flash(" ".join([meaning, _read_again_message(read_again)]), "success")
             return redirect(url_for("coordinator.words"))
     return _page(form, 400)
 

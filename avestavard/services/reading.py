@@ -16,9 +16,12 @@ from sqlalchemy.orm import Session
 from avestavard.models.vocabulary import TaughtWord
 from matching import InterestNormalizer, default_normalizer
 
-__all__ = ["matcher_normalizer", "taught_pairs", "tells_something_sensitive"]
+__all__ = ["NO_PASTIME", "matcher_normalizer", "taught_pairs", "tells_something_sensitive"]
 
 TaughtPairs = tuple[tuple[str, str], ...]
+# The interest of a word taught as no pastime at all (a place, a name): read as written,
+# never guessed.
+NO_PASTIME = ""
 
 # Fitted normalisers by their taught words. Two are kept: while a coordinator's teaching is
 # not yet committed, that request reads with the new words and every other with the old.
@@ -28,7 +31,8 @@ _fitted: dict[TaughtPairs, InterestNormalizer] = {}
 
 
 def taught_pairs(bind: Session | Connection) -> TaughtPairs:
-    """``(word, interest id)`` of every taught word whose interest the taxonomy has, and
+    """``(word, interest id)`` of every taught word whose interest the taxonomy has (or
+    ``NO_PASTIME``), and
     that the shipped normaliser does not read as sensitive (so no stored row can make a
     word about faith, health, origin or politics read as a pastime)."""
     shipped = default_normalizer()
@@ -38,7 +42,8 @@ def taught_pairs(bind: Session | Connection) -> TaughtPairs:
     return tuple(
         (word, interest_id)
         for word, interest_id in rows
-        if interest_id in shipped.taxonomy and not tells_something_sensitive(shipped, word)
+        if (interest_id == NO_PASTIME or interest_id in shipped.taxonomy)
+        and not tells_something_sensitive(shipped, word)
     )
 
 

@@ -34,7 +34,11 @@ from avestavard.services.audit import Actor
 from avestavard.services.authorization import require_coordinator
 from avestavard.services.i18n import translate as _
 from avestavard.services.profiles import set_interests
-from avestavard.services.reading import matcher_normalizer, tells_something_sensitive
+from avestavard.services.reading import (
+    NO_PASTIME,
+    matcher_normalizer,
+    tells_something_sensitive,
+)
 from matching import InterestNormalizer, default_normalizer, taxonomy
 from matching.features import GUESS_CONFIDENCE
 from matching.text import clean
@@ -125,7 +129,8 @@ def unread_words(
     spellings: dict[str, Counter[str]] = {}
     guesses: dict[str, str | None] = {}
     for raw, count in written_words(session).items():
-        if tells_something_sensitive(normalizer, raw):
+        # Never listed: a sensitive word, and a word taught as no pastime (not guessed).
+        if tells_something_sensitive(normalizer, raw) or normalizer.is_no_pastime(raw):
             continue
         items = normalizer.normalize([raw])
         unsure = [
@@ -219,7 +224,8 @@ def teach_word(
     now: datetime,
     lang: str = "sv",
 ) -> tuple[TaughtWord, int]:
-    """Teach ``word`` as ``interest_id``; the same word taught again (in any case or spacing)
+    """Teach ``word`` as ``interest_id`` (``NO_PASTIME``: a name or a place, no pastime, so
+    never guessed); the same word taught again (in any case or spacing)
     is taught anew, as now typed; ``lang`` is the language of the messages. Returns the
     taught word and how many profiles were read again. Flushes.
 
@@ -252,7 +258,7 @@ def teach_word(
                 )
             }
         )
-    if interest_id not in dict(teachable_interests()):
+    if interest_id != NO_PASTIME and interest_id not in dict(teachable_interests()):
         raise ValidationFailed(errors={"interest": _("Välj ett intresse i listan.")})
     before = matcher_normalizer(session)
     # One statement inserts or re-teaches: two coordinators teaching the same word at once

@@ -231,3 +231,31 @@ def test_a_stored_sensitive_word_is_never_read_as_its_pastime(app: Flask) -> Non
         for word in ("fack", "fackets"):
             (item,) = matcher_normalizer(db.session).normalize([word])
             assert item.canonical_id != "crafts" and item.sensitive, word
+
+
+def test_a_place_guessed_as_a_pastime_is_taught_as_no_pastime(
+    app: Flask, coordinator_client: FlaskClient
+) -> None:
+    ids = add_people(app)
+    token = csrf_token_from(coordinator_client.get(PAGE).get_data(as_text=True))
+    coordinator_client.post(
+        PAGE, data={"word": "Krylbo IF", "interest": "football", "csrf_token": token}
+    )
+    # Pia's "Krylbo" (the area) is now guessed as football by its letters.
+    assert "football" in host_slugs(app, ids["pia"])
+    done = coordinator_client.post(
+        PAGE, data={"word": "Krylbo", "interest": "none", "csrf_token": token}
+    )
+    assert done.status_code == 302
+    page = coordinator_client.get(PAGE).get_data(as_text=True)
+    assert (
+        "Matchningen läser nu ”Krylbo” som ett namn, inte ett fritidsintresse, och gissar "
+        "inte längre. 1 profil lästes om." in page
+    )
+    assert "football" not in host_slugs(app, ids["pia"])
+    assert "football" in host_slugs(app, ids["lena"])  # the club is still football
+    assert stored_as_read_now(app)
+    unread = page.split('id="unread-words"', 1)[1].split("</table>", 1)[0]
+    taught = page.split('id="taught-words"', 1)[1].split("</table>", 1)[0]
+    assert ">Krylbo</th>" not in unread
+    assert ">Krylbo</th>" in taught and "Inget fritidsintresse" in taught

@@ -604,3 +604,13 @@ def test_listed_as_names_only_a_listed_or_taught_word() -> None:
     assert default_normalizer().listed_as("Krylbo IF") is None
     taught = InterestNormalizer(taught_terms=(("Krylbo IF", "football"),)).fit()
     assert taught.listed_as("krylbo  if") == "football"
+
+
+def test_a_word_taught_as_no_pastime_is_read_as_written_and_never_guessed() -> None:
+    club = InterestNormalizer(taught_terms=(("Krylbo IF", "football"),)).fit()
+    assert club.normalize(["Krylbo"])[0].canonical_id == "football"  # a guess by letters
+    both = InterestNormalizer(taught_terms=(("Krylbo IF", "football"), ("Krylbo", ""))).fit()
+    (item,) = both.normalize(["krylbo"])
+    assert (item.canonical_id, item.key, item.method) == (None, "~krylbo", "free")
+    assert both.is_no_pastime("Krylbo") and not both.is_no_pastime("Krylbo IF")
+    assert both.normalize(["Krylbo IF"])[0].canonical_id == "football"
