@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from avestavard.models.base import conflict_insert
 from avestavard.models.jobs import JobRun, JobRunStatus
 
 
@@ -40,10 +39,8 @@ def claim_job_run(
     Flushes; the caller commits the claim before doing the work, so that other processes see it.
     """
     owner = owner or process_owner()
-    dialect = session.get_bind().dialect.name
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
     inserted = session.execute(
-        insert_fn(JobRun)
+        conflict_insert(session, JobRun)
         .values(
             job_name=job_name,
             period_key=period_key,

@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -46,6 +50,14 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def conflict_insert(session: Session, model: type[Base]) -> PostgresInsert | SqliteInsert:
+    """An INSERT into ``model``'s table for the session's database, which says what to do on
+    a conflict with a unique key (``on_conflict_do_nothing`` / ``on_conflict_do_update``):
+    one statement, where catching an integrity error would break the transaction."""
+    dialect = session.get_bind().dialect.name
+    return (postgres_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
 @event.listens_for(Base.metadata, "before_create")

@@ -33,14 +33,13 @@ from typing import Any, cast
 from itsdangerous import BadSignature, URLSafeSerializer
 from pypdf import PdfReader
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from avestavard.errors import Conflict, NotFound, ValidationFailed
 from avestavard.imports.inmovers_csv import ADULT_AGE, Address, InmoversParse, age_on
 from avestavard.localtime import to_local
 from avestavard.models import AuditAction, Newcomer, utcnow
+from avestavard.models.base import conflict_insert
 from avestavard.models.letters import (
     Letter,
     LetterBatch,
@@ -686,10 +685,8 @@ def _insert_letter(session: Session, values: dict[str, Any]) -> int | None:
     "On conflict do nothing" rather than catching the integrity error: a concurrent run's
     letter makes this a no-op instead of breaking the transaction.
     """
-    dialect = session.get_bind().dialect.name
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        insert_fn(Letter)
+        conflict_insert(session, Letter)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["household_id", "stage"])
         .returning(Letter.id)

@@ -22,12 +22,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import func, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from avestavard.errors import ValidationFailed
 from avestavard.models import AuditAction, Host, HostStatus, Newcomer, NewcomerStatus
+from avestavard.models.base import conflict_insert
 from avestavard.models.vocabulary import TaughtWord
 from avestavard.services import audit
 from avestavard.services.audit import Actor
@@ -270,8 +269,7 @@ def teach_word(
         "taught_at": now,
         "taught_by_id": actor.id,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(TaughtWord).values(**values)
+    statement = conflict_insert(session, TaughtWord).values(**values)
     row_id = session.execute(
         statement.on_conflict_do_update(
             index_elements=["cleaned"],
