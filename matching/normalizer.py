@@ -149,6 +149,11 @@ class NormalizedInterest:
         return self.canonical_id is None
 
 
+def _holds_root(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether ``text`` holds a sensitive root outside the innocent words of ``pattern``."""
+    return any(m.lastgroup != "allow" for m in pattern.finditer(deaccent(text.casefold())))
+
+
 def _max_edits(length: int) -> int:
     # Short words have too many neighbours to guess ("golf"/"gold"); long ones tolerate two.
     if length < 5:
@@ -318,8 +323,7 @@ class InterestNormalizer(BaseEstimator):
                 raise ValueError(f"taught word {word!r}: no interest {interest_id!r}")
             # A word that tells faith, health, origin or politics is never read as a pastime,
             # whoever teaches it.
-            folded = deaccent(word.casefold())
-            if all(m.lastgroup == "allow" for m in sensitive.finditer(folded)):
+            if not _holds_root(sensitive, word):
                 taught.setdefault(interest_id, []).append(word)
         listed = [
             (
@@ -436,8 +440,7 @@ class InterestNormalizer(BaseEstimator):
     def is_sensitive(self, text: str) -> bool:
         """True when the text contains a sensitive word root outside the innocent words."""
         self._check_fitted()
-        folded = deaccent(text.casefold())
-        return any(m.lastgroup != "allow" for m in self.sensitive_pattern_.finditer(folded))
+        return _holds_root(self.sensitive_pattern_, text)
 
     def is_no_pastime(self, word: str) -> bool:
         """Whether ``word`` was taught as no pastime (a place, a name): read as written."""
