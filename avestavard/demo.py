@@ -92,6 +92,7 @@ from avestavard.services.matches import (
 from avestavard.services.my_registration import pause
 from avestavard.services.notes import PersonKind, add_note
 from avestavard.services.profiles import set_interests
+from avestavard.services.reading import matcher_normalizer
 from avestavard.services.users import create_user
 
 DEMO_PASSWORD = "avesta-demo-2026"  # noqa: S105  (printed by make run; demo data only)
@@ -515,6 +516,9 @@ class _Demo:
 
     def __init__(self, session: Session, now: datetime, settings: DemoSettings) -> None:
         self.session = session
+        # Every profile is read with one normaliser (with the taught words, of which an
+        # empty database has none).
+        self.normalizer = matcher_normalizer(session)
         self.now = now
         self.today = now.date()
         self.settings = settings
@@ -627,7 +631,7 @@ class _Demo:
             host.interviewed_on, time(10), tzinfo=UTC
         )
         self.session.add(host)
-        set_interests(self.session, host, interests)
+        set_interests(self.session, host, interests, self.normalizer)
         return host
 
     def newcomers(self, count: int) -> None:
@@ -657,7 +661,7 @@ class _Demo:
                 privacy_notice_version="2026-11-01",
             )
             self.session.add(newcomer)
-            set_interests(self.session, newcomer, story.interests)
+            set_interests(self.session, newcomer, story.interests, self.normalizer)
             self.story_newcomers[key] = newcomer
         rng = self.rng
         used = self.used_names
@@ -693,7 +697,10 @@ class _Demo:
             )
             self.session.add(newcomer)
             set_interests(
-                self.session, newcomer, rng.sample(_INTERESTS_EN if english else _INTERESTS_SV, 4)
+                self.session,
+                newcomer,
+                rng.sample(_INTERESTS_EN if english else _INTERESTS_SV, 4),
+                self.normalizer,
             )
         self.session.flush()
 
@@ -758,6 +765,7 @@ class _Demo:
                     self.session,
                     newcomer,
                     rng.sample(_INTERESTS_EN if english else _INTERESTS_SV, 3),
+                    self.normalizer,
                 )
                 pairs.append((newcomer, rng.choice(free), [approved, accepted, met, ended]))
             self.session.flush()

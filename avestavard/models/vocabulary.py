@@ -1,7 +1,8 @@
 """Words coordinators taught the matcher: read as an interest wherever people write them.
 
-The taxonomy ships with the package; a municipality's own words ("hoj", the local team's
-name) are kept here and read before the taxonomy's terms, so a taught word wins.
+The taxonomy ships with the package; a municipality's own words (a local club's name, a
+place) are kept here (:mod:`avestavard.services.vocabulary`). ``interest_id`` is empty for a
+word taught as no pastime, which is then never guessed.
 """
 
 from __future__ import annotations

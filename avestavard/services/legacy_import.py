@@ -34,6 +34,8 @@ from avestavard.models import (
 from avestavard.services import audit
 from avestavard.services.audit import Actor
 from avestavard.services.profiles import set_interests, split_interest_words
+from avestavard.services.reading import matcher_normalizer
+from matching import InterestNormalizer
 
 LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
 
@@ -152,7 +154,11 @@ def _host_values(record: HostRecord) -> dict[str, Any]:
 
 
 def _import_host(
-    session: Session, record: HostRecord, actor: Actor, summary: ImportSummary
+    session: Session,
+    record: HostRecord,
+    actor: Actor,
+    summary: ImportSummary,
+    normalizer: InterestNormalizer,
 ) -> Host:
     contacts = [record.email, record.phone, *record.other_contacts]
     host: Host | None = _find(session, Host, [c for c in contacts if c])
@@ -182,7 +188,7 @@ def _import_host(
             )
     words = split_interest_words(list(record.interests_raw))
     if words and (created or (newer and words != host.interests_raw) or not host.interests_raw):
-        set_interests(session, host, words)
+        set_interests(session, host, words, normalizer)
         changed = True
     session.flush()
     if created:
@@ -201,7 +207,12 @@ def _local_midnight(day: date | None, fallback: datetime) -> datetime:
 
 
 def _import_newcomer(
-    session: Session, record: NewcomerRecord, actor: Actor, now: datetime, summary: ImportSummary
+    session: Session,
+    record: NewcomerRecord,
+    actor: Actor,
+    now: datetime,
+    summary: ImportSummary,
+    normalizer: InterestNormalizer,
 ) -> Newcomer:
     contacts = [record.email, record.phone, *record.other_contacts]
     newcomer: Newcomer | None = _find(session, Newcomer, [c for c in contacts if c])
@@ -247,7 +258,7 @@ def _import_newcomer(
             )
     words = split_interest_words(list(record.interests_raw))
     if words and not newcomer.interests_raw:
-        set_interests(session, newcomer, words)
+        set_interests(session, newcomer, words, normalizer)
         changed = True
     session.flush()
     if created:
@@ -328,8 +339,13 @@ def import_legacy(
         errors=[issue.as_dict() for issue in parsed.errors],
         warnings=[issue.as_dict() for issue in parsed.warnings],
     )
-    hosts = {r.key: _import_host(session, r, actor, summary) for r in parsed.hosts}
-    newcomers = {r.key: _import_newcomer(session, r, actor, now, summary) for r in parsed.newcomers}
+    # The matcher's reading, with the taught words, looked up once for the whole workbook.
+    normalizer = matcher_normalizer(session)
+    hosts = {r.key: _import_host(session, r, actor, summary, normalizer) for r in parsed.hosts}
+    newcomers = {
+        r.key: _import_newcomer(session, r, actor, now, summary, normalizer)
+        for r in parsed.newcomers
+    }
     _import_matches(session, parsed.matches, hosts, newcomers, actor, now, summary)
     session.flush()
     audit.record(session, actor, AuditAction.IMPORT_LEGACY)

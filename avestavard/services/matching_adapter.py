@@ -224,7 +224,7 @@ def wish_outcomes(
 
     The status is ``met``, ``not_met`` or ``not_understood`` (read it yourself); ``areas``
     are the area names a wish may mention; ``normalizer`` is the matcher's
-    (:func:`avestavard.services.vocabulary.matcher_normalizer`).
+    (:func:`avestavard.services.reading.matcher_normalizer`).
     """
     if not (newcomer.wishes or "").strip():
         return []

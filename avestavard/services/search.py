@@ -251,7 +251,7 @@ def rebuild_search_keys(
 ) -> int:
     """Write the keys of every host, newcomer and household again; returns the people written.
 
-    ``normalizer`` reads the interests: the matcher's (:func:`avestavard.services.vocabulary.
+    ``normalizer`` reads the interests: the matcher's (:func:`avestavard.services.reading.
     matcher_normalizer`), or the shipped taxonomy's alone when None (a migration, before any
     word is taught).
     """

@@ -257,7 +257,8 @@ def teach_word(
                 )
             }
         )
-    if interest_id != NO_PASTIME and interest_id not in dict(teachable_interests()):
+    known = shipped.taxonomy
+    if interest_id != NO_PASTIME and (interest_id not in known or known[interest_id].sensitive):
         raise ValidationFailed(errors={"interest": _("Välj ett intresse i listan.")})
     before = matcher_normalizer(session)
     # One statement inserts or re-teaches: two coordinators teaching the same word at once
