@@ -222,13 +222,12 @@ def evaluate_unseen(
 
     runs: list[Evaluation] = []
     readings: Counter[str] = Counter()
+    wanted = set(READINGS) if oracle else set(relabel)
     for fold in folds:
         excluded = tuple(w for words in held_out.folds[fold].values() for w in words)
         normalizer = InterestNormalizer(exclude_terms=excluded).fit()
         for seed in seeds:
             pool = generate_unseen(held_out, fold, seed, n_newcomers=n_newcomers, n_hosts=n_hosts)
-
-            wanted = set(READINGS) if oracle else set(relabel)
             hosts = [
                 replace(h, interests=_relabelled(normalizer, h, pool.intended, wanted, readings))
                 for h in pool.hosts
